@@ -1,0 +1,71 @@
+/**
+ * eu-central-1: Hetzner, Falkenstein. Cloud machines for the control plane and builds, dedicated
+ * (Robot) machines for tenant workloads and the stateful ops node, joined by a vSwitch (VLAN 4000)
+ * to the Hetzner Cloud network.
+ *
+ * Public addresses are documentation ranges (RFC 5737); no credentials live here.
+ */
+import { defineRegion } from './types';
+
+export default defineRegion({
+  name: 'eu-central-1',
+  description: 'Hetzner Falkenstein (Cloud + dedicated via vSwitch)',
+  ssh: { user: 'root', port: 22 },
+  network: {
+    privateCidr: '10.0.0.0/16',
+    vswitch: { vlanId: 4000, cidr: '10.0.1.0/24', gateway: '10.0.1.1', mtu: 1400 },
+    clusterCidr: '10.42.0.0/16',
+    serviceCidr: '10.43.0.0/16',
+    adminCidrs: ['198.51.100.0/28'],
+    loadBalancerIps: ['203.0.113.10'],
+    cloudflareCidrs: [
+      '173.245.48.0/20', '103.21.244.0/22', '103.22.200.0/22', '103.31.4.0/22', '141.101.64.0/18',
+      '108.162.192.0/18', '190.93.240.0/20', '188.114.96.0/20', '197.234.240.0/22', '198.41.128.0/17',
+      '162.158.0.0/15', '104.16.0.0/13', '104.24.0.0/14', '172.64.0.0/13', '131.0.72.0/22',
+    ],
+  },
+  k3s: {
+    version: 'v1.28.15+k3s1',
+    flannelBackend: 'wireguard-native',
+    certManagerVersion: 'v1.16.2',
+    gvisorVersion: '20241104',
+  },
+  pools: {
+    ctrl: {
+      taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
+      hosts: [
+        { name: 'ctrl-1', provider: 'hetzner-cloud', publicIp: '203.0.113.11', privateIp: '10.0.0.11' },
+        { name: 'ctrl-2', provider: 'hetzner-cloud', publicIp: '203.0.113.12', privateIp: '10.0.0.12' },
+        { name: 'ctrl-3', provider: 'hetzner-cloud', publicIp: '203.0.113.13', privateIp: '10.0.0.13' },
+      ],
+    },
+    run: {
+      taints: [{ key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' }],
+      hosts: [
+        { name: 'run-1', provider: 'hetzner-robot', publicIp: '203.0.113.21', privateIp: '10.0.1.21' },
+        { name: 'run-2', provider: 'hetzner-robot', publicIp: '203.0.113.22', privateIp: '10.0.1.22' },
+      ],
+    },
+    build: {
+      taints: [{ key: 'platform/build', value: 'ci', effect: 'NoSchedule' }],
+      hosts: [{ name: 'build-1', provider: 'hetzner-cloud', publicIp: '203.0.113.31', privateIp: '10.0.0.31' }],
+    },
+    ops: {
+      labels: { 'platform/storage': 'raid1' },
+      hosts: [{ name: 'ops-1', provider: 'hetzner-robot', publicIp: '203.0.113.41', privateIp: '10.0.1.41' }],
+    },
+  },
+  platform: {
+    domain: 'threesix.example',
+    acmeEmail: 'ops@threesix.example',
+    storageClasses: ['local-path'],
+    gitea: {
+      version: '1.22.6',
+      database: { type: 'postgres', host: 'postgres.databases.svc.cluster.local:5432', name: 'gitea', user: 'gitea' },
+      defaultOrg: 'threesix',
+    },
+    zot: { version: 'v2.1.2' },
+    woodpecker: { version: 'v2.8.3', admins: ['platform-admin'], agentReplicas: 2 },
+    rdevApi: { image: 'ghcr.io/orchard9/rdev-api:v0.10.25' },
+  },
+});

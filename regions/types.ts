@@ -1,0 +1,273 @@
+/**
+ * The typed shape of a region: the single source of truth that both engines read.
+ *   synth (constructs/ -> dist/<region>/) and play (playbooks/ -> SSH -> hosts).
+ *
+ * A region file (regions/<name>.ts) default-exports a `RegionDefinition` built with
+ * `defineRegion()`. Nothing here performs I/O; validation lives in regions/load.ts.
+ */
+
+/** Where a machine lives. One region may mix Hetzner Cloud and dedicated (Robot) machines. */
+export type Provider = 'hetzner-cloud' | 'hetzner-robot' | 'contabo';
+
+/** Node pools. ctrl = k3s servers; run = tenant workloads (gVisor, tainted); build = CI; ops = stateful apps. */
+export type PoolName = 'ctrl' | 'run' | 'build' | 'ops';
+export const POOL_NAMES: readonly PoolName[] = ['ctrl', 'run', 'build', 'ops'];
+
+export interface Taint {
+  readonly key: string;
+  readonly value?: string;
+  readonly effect: 'NoSchedule' | 'PreferNoSchedule' | 'NoExecute';
+}
+
+export interface HostDefinition {
+  /** Short host name, DNS label (e.g. `ctrl-1`). Unique in the region. */
+  readonly name: string;
+  readonly provider: Provider;
+  /** Address the runner connects to (unless `sshHost` is set). */
+  readonly publicIp: string;
+  /** Address on the region's private network (must lie inside `network.privateCidr`). */
+  readonly privateIp: string;
+  /** Overrides `ssh.port` for this host. */
+  readonly sshPort?: number;
+  /** Extra Kubernetes node labels for this host (added to its pool's labels). */
+  readonly labels?: Readonly<Record<string, string>>;
+  /** Per-host playbook variables (override pool vars). */
+  readonly vars?: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface PoolDefinition {
+  /** Kubernetes node labels for every node of the pool (the pool label itself is added automatically). */
+  readonly labels?: Readonly<Record<string, string>>;
+  readonly taints?: readonly Taint[];
+  /** Per-pool playbook variables. */
+  readonly vars?: Readonly<Record<string, string | number | boolean>>;
+  readonly hosts: readonly HostDefinition[];
+}
+
+export interface SshSettings {
+  /** Remote user; when not root every command runs through `sudo -n`. @default 'root' */
+  readonly user?: string;
+  /** @default 22 */
+  readonly port?: number;
+  /** Private key file on the operator's machine; when absent the ssh agent (SSH_AUTH_SOCK) is used. */
+  readonly privateKeyPath?: string;
+  /** Jump host (ProxyJump), `user@host:port`. */
+  readonly bastion?: string;
+  /** known_hosts file, relative to the repository root. @default `regions/<name>.known_hosts` */
+  readonly knownHostsPath?: string;
+}
+
+export interface NetworkDefinition {
+  /** The private network all hosts share (Hetzner Cloud network / vSwitch / Contabo private network). */
+  readonly privateCidr: string;
+  /** Hetzner dedicated vSwitch, when the region has robot machines. */
+  readonly vswitch?: {
+    readonly vlanId: number;
+    /** Subnet of the vSwitch inside privateCidr. */
+    readonly cidr: string;
+    /** Gateway of the vSwitch subnet used for the route to the cloud network. */
+    readonly gateway: string;
+    /** @default 1400 */
+    readonly mtu?: number;
+  };
+  /** k3s pod network. */
+  readonly clusterCidr: string;
+  /** k3s service network. */
+  readonly serviceCidr: string;
+  /** Sources allowed to SSH to the hosts. */
+  readonly adminCidrs: readonly string[];
+  /** Public addresses of the region's TCP passthrough load balancer (80/443 to run pool). */
+  readonly loadBalancerIps: readonly string[];
+  /** Cloudflare edge ranges allowed to reach 80/443 on the run pool. */
+  readonly cloudflareCidrs: readonly string[];
+}
+
+export interface K3sSettings {
+  /** Pinned k3s release, e.g. `v1.28.15+k3s1`. `latest`/`stable` are refused. */
+  readonly version: string;
+  /** @default 'wireguard-native' */
+  readonly flannelBackend?: 'vxlan' | 'wireguard-native';
+  /** Base URL to download k3s release assets from (air-gapped mirror). @default GitHub releases */
+  readonly mirrorUrl?: string;
+  /** cert-manager version installed through the k3s auto-deploy manifests. */
+  readonly certManagerVersion: string;
+  /** gVisor release (runsc) installed on the run pool, e.g. `20240212`. */
+  readonly gvisorVersion: string;
+}
+
+export type GiteaDatabase =
+  | { readonly type: 'sqlite3' }
+  | {
+      readonly type: 'postgres';
+      /** host:port */
+      readonly host: string;
+      readonly name: string;
+      readonly user: string;
+      /** @default 'disable' */
+      readonly sslMode?: 'disable' | 'require' | 'verify-full';
+    };
+
+export interface PlatformSettings {
+  /** Base domain for platform hosts and tenant subdomains, e.g. `threesix.example`. */
+  readonly domain: string;
+  /** Let's Encrypt account e-mail. */
+  readonly acmeEmail: string;
+  /** @default 'https://acme-v02.api.letsencrypt.org/directory' */
+  readonly acmeServer?: string;
+  /** Namespace of the platform services. @default 'platform' */
+  readonly namespace?: string;
+  /** Namespace where rdev-api deploys tenant projects. @default 'projects' */
+  readonly projectsNamespace?: string;
+  /** Storage classes that exist on the cluster. The first one is the default for every claim. */
+  readonly storageClasses: readonly string[];
+  readonly gitea: {
+    /** Gitea version, pinned (the rootless image tag is `<version>-rootless`). */
+    readonly version: string;
+    /** @default `git.<domain>` */
+    readonly host?: string;
+    /** SSH clone host. @default the HTTP host */
+    readonly sshHost?: string;
+    /** External SSH port of the LoadBalancer Service. @default 22 */
+    readonly sshPort?: number;
+    readonly database: GiteaDatabase;
+    /** @default '20Gi' */
+    readonly storageSize?: string;
+    /** Gitea organisation rdev-api creates repositories in. */
+    readonly defaultOrg: string;
+  };
+  readonly zot: {
+    readonly version: string;
+    /** @default `registry.<domain>` */
+    readonly host?: string;
+    /** @default '50Gi' */
+    readonly storageSize?: string;
+    /** @default '1h' */
+    readonly gcDelay?: string;
+    /** @default true */
+    readonly dedupe?: boolean;
+  };
+  readonly woodpecker: {
+    readonly version: string;
+    /** @default `ci.<domain>` */
+    readonly host?: string;
+    /** Gitea user names that are Woodpecker admins. */
+    readonly admins: readonly string[];
+    /** @default 2 */
+    readonly agentReplicas?: number;
+    /** Volume size of each pipeline workspace. @default '10Gi' */
+    readonly buildVolumeSize?: string;
+    /** @default '5Gi' */
+    readonly storageSize?: string;
+  };
+  readonly rdevApi: {
+    /** Fully pinned image reference (tag or digest), e.g. `ghcr.io/orchard9/rdev-api:v0.10.25`. */
+    readonly image: string;
+    /** @default `rdev.<domain>` */
+    readonly host?: string;
+    /** @default 2 */
+    readonly replicas?: number;
+  };
+}
+
+export interface RegionDefinition {
+  /** Region name, also the dist/ folder name, e.g. `eu-central-1`. */
+  readonly name: string;
+  /** Free text shown in summaries. */
+  readonly description?: string;
+  readonly ssh?: SshSettings;
+  readonly network: NetworkDefinition;
+  readonly k3s: K3sSettings;
+  /** ctrl is required; a pool that is listed must have hosts (an empty pool is an error, omit it instead). */
+  readonly pools: { readonly ctrl: PoolDefinition } & { readonly [P in Exclude<PoolName, 'ctrl'>]?: PoolDefinition };
+  readonly platform: PlatformSettings;
+}
+
+/** Identity helper so region files get completion and type errors. */
+export function defineRegion(region: RegionDefinition): RegionDefinition {
+  return region;
+}
+
+/* ------------------------------------------------------------------------------------------------
+ * The resolved region: what regions/load.ts returns after validation, with every default applied.
+ * Both engines consume only this shape.
+ * ---------------------------------------------------------------------------------------------- */
+
+export interface ResolvedHost {
+  readonly name: string;
+  readonly pool: PoolName;
+  readonly provider: Provider;
+  readonly publicIp: string;
+  readonly privateIp: string;
+  /** Address the runner dials (publicIp). */
+  readonly sshHost: string;
+  readonly sshPort: number;
+  /** Pool labels + host labels + `node.platform/pool=<pool>`. */
+  readonly labels: Readonly<Record<string, string>>;
+  readonly taints: readonly Taint[];
+  /** Pool vars overridden by host vars. */
+  readonly vars: Readonly<Record<string, string | number | boolean>>;
+}
+
+export interface ResolvedSsh {
+  readonly user: string;
+  readonly port: number;
+  readonly privateKeyPath?: string;
+  readonly bastion?: string;
+  /** Absolute path of the region's known_hosts file. */
+  readonly knownHostsPath: string;
+}
+
+export interface ResolvedPlatform {
+  readonly domain: string;
+  readonly acmeEmail: string;
+  readonly acmeServer: string;
+  readonly namespace: string;
+  readonly projectsNamespace: string;
+  readonly storageClasses: readonly string[];
+  readonly defaultStorageClass: string;
+  readonly gitea: {
+    readonly version: string;
+    readonly host: string;
+    readonly sshHost: string;
+    readonly sshPort: number;
+    readonly database: GiteaDatabase;
+    readonly storageSize: string;
+    readonly defaultOrg: string;
+  };
+  readonly zot: {
+    readonly version: string;
+    readonly host: string;
+    readonly storageSize: string;
+    readonly gcDelay: string;
+    readonly dedupe: boolean;
+  };
+  readonly woodpecker: {
+    readonly version: string;
+    readonly host: string;
+    readonly admins: readonly string[];
+    readonly agentReplicas: number;
+    readonly buildVolumeSize: string;
+    readonly storageSize: string;
+  };
+  readonly rdevApi: {
+    readonly image: string;
+    readonly host: string;
+    readonly replicas: number;
+  };
+}
+
+export interface Region {
+  readonly name: string;
+  readonly description: string;
+  readonly ssh: ResolvedSsh;
+  readonly network: NetworkDefinition & { readonly vswitch?: NetworkDefinition['vswitch'] & { readonly mtu: number } };
+  readonly k3s: Required<Omit<K3sSettings, 'mirrorUrl'>> & { readonly mirrorUrl?: string };
+  /** Every host in pool order (ctrl, run, build, ops), then file order. */
+  readonly hosts: readonly ResolvedHost[];
+  /** Pool name -> its hosts (only pools that have hosts). */
+  readonly pools: Readonly<Partial<Record<PoolName, readonly ResolvedHost[]>>>;
+  readonly platform: ResolvedPlatform;
+}
+
+/** Node label every node carries with its pool name (set at registration, reconciled by the k3s playbook). */
+export const POOL_LABEL = 'node.platform/pool';

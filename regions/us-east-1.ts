@@ -1,0 +1,58 @@
+/**
+ * us-east-1: Contabo, St. Louis. Contabo VPS machines joined by Contabo's private network.
+ * Smaller than eu-central-1: one k3s server, sqlite-backed Gitea.
+ *
+ * Public addresses are documentation ranges (RFC 5737); no credentials live here.
+ */
+import { defineRegion } from './types';
+
+export default defineRegion({
+  name: 'us-east-1',
+  description: 'Contabo St. Louis (VPS, private network)',
+  ssh: { user: 'deploy', port: 22 },
+  network: {
+    privateCidr: '10.10.0.0/16',
+    clusterCidr: '10.52.0.0/16',
+    serviceCidr: '10.53.0.0/16',
+    adminCidrs: ['198.51.100.0/28'],
+    loadBalancerIps: ['192.0.2.10'],
+    cloudflareCidrs: [
+      '173.245.48.0/20', '103.21.244.0/22', '103.22.200.0/22', '103.31.4.0/22', '141.101.64.0/18',
+      '108.162.192.0/18', '190.93.240.0/20', '188.114.96.0/20', '197.234.240.0/22', '198.41.128.0/17',
+      '162.158.0.0/15', '104.16.0.0/13', '104.24.0.0/14', '172.64.0.0/13', '131.0.72.0/22',
+    ],
+  },
+  k3s: {
+    version: 'v1.28.15+k3s1',
+    flannelBackend: 'wireguard-native',
+    certManagerVersion: 'v1.16.2',
+    gvisorVersion: '20241104',
+  },
+  pools: {
+    ctrl: {
+      hosts: [{ name: 'ctrl-1', provider: 'contabo', publicIp: '192.0.2.11', privateIp: '10.10.0.11' }],
+    },
+    run: {
+      taints: [{ key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' }],
+      hosts: [
+        { name: 'run-1', provider: 'contabo', publicIp: '192.0.2.21', privateIp: '10.10.0.21' },
+        { name: 'run-2', provider: 'contabo', publicIp: '192.0.2.22', privateIp: '10.10.0.22' },
+      ],
+    },
+    build: {
+      hosts: [{ name: 'build-1', provider: 'contabo', publicIp: '192.0.2.31', privateIp: '10.10.0.31' }],
+    },
+    ops: {
+      hosts: [{ name: 'ops-1', provider: 'contabo', publicIp: '192.0.2.41', privateIp: '10.10.0.41' }],
+    },
+  },
+  platform: {
+    domain: 'threesix-us.example',
+    acmeEmail: 'ops@threesix.example',
+    storageClasses: ['local-path'],
+    gitea: { version: '1.22.6', database: { type: 'sqlite3' }, defaultOrg: 'threesix' },
+    zot: { version: 'v2.1.2', storageSize: '30Gi' },
+    woodpecker: { version: 'v2.8.3', admins: ['platform-admin'], agentReplicas: 1 },
+    rdevApi: { image: 'ghcr.io/orchard9/rdev-api:v0.10.25', replicas: 1 },
+  },
+});
