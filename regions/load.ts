@@ -1,0 +1,155 @@
+/**
+ * Finding and loading regions.
+ *
+ * Convention: a region file is `regions/<name>.ts` whose source has a line starting with
+ * `export default defineRegion(`. Library modules (types, net, load, compose, ...) never do, so adding a
+ * module needs no list to maintain, and `listRegionNames` never imports anything.
+ *
+ * A region's known_hosts defaults to `<regionsDir>/<name>.known_hosts`, beside its file.
+ *
+ * The special region `lab` is not a file in regions/: it is `<labDir>/lab.region.json`, written by
+ * `npm run lab -- up <n>`, with labDir = options.labDir ?? $LAB_DIR ?? <repo>/.lab.
+ */
+import { access, readdir, readFile } from 'node:fs/promises';
+import { isAbsolute, join, relative, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { dnsLabelProblem } from './formats';
+import { RegionValidationError } from './region-error';
+import { REPO_ROOT, resolveRegion } from './resolve';
+import type { Region } from './types';
+
+export { resolveRegion, REPO_ROOT, DEFAULTS, type ResolveOptions } from './resolve';
+export { RegionValidationError, type RegionIssue } from './region-error';
+
+/** regions/ of this repository. */
+export const REGIONS_DIR = join(REPO_ROOT, 'regions');
+/** The name of the region read from the lab directory. */
+export const LAB_REGION = 'lab';
+/** File of the lab region inside the lab directory. */
+export const LAB_REGION_FILE = 'lab.region.json';
+
+const REGION_MARKER = /^export default defineRegion\(/m;
+
+export interface LoadRegionOptions {
+  /** Directory of region files. @default <repo>/regions */
+  readonly regionsDir?: string;
+  /** Directory holding lab.region.json (region `lab` only). @default $LAB_DIR, else <repo>/.lab */
+  readonly labDir?: string;
+}
+
+/** The lab directory that `loadRegion('lab')` reads. */
+export function labDirOf(options: LoadRegionOptions = {}): string {
+  return resolve(options.labDir ?? process.env.LAB_DIR ?? join(REPO_ROOT, '.lab'));
+}
+
+function display(file: string): string {
+  const rel = relative(REPO_ROOT, file);
+  return rel.startsWith('..') || isAbsolute(rel) ? file : rel;
+}
+
+async function exists(file: string): Promise<boolean> {
+  try {
+    await access(file);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Names of the region files in regionsDir (sorted); `lab` is not among them. */
+export async function listRegionNames(regionsDir: string = REGIONS_DIR): Promise<string[]> {
+  const entries = await readdir(regionsDir, { withFileTypes: true });
+  const names: string[] = [];
+  for (const entry of entries) {
+    if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
+    const name = entry.name.slice(0, -'.ts'.length);
+    if (dnsLabelProblem(name) !== undefined) continue;
+    const text = await readFile(join(regionsDir, entry.name), 'utf8');
+    if (REGION_MARKER.test(text)) names.push(name);
+  }
+  return names.sort();
+}
+
+function notFound(name: string, file: string, expected: string, fix: string): RegionValidationError {
+  return new RegionValidationError(name, display(file), [
+    { region: name, path: '', value: display(file), problem: 'does not exist', expected, fix },
+  ]);
+}
+
+async function loadLabRegion(options: LoadRegionOptions): Promise<Region> {
+  const labDir = labDirOf(options);
+  const file = join(labDir, LAB_REGION_FILE);
+  if (!(await exists(file))) {
+    throw notFound(LAB_REGION, file, 'a lab region written by the lab tool', 'run `npm run lab -- up 3` (or pass --lab-dir / set LAB_DIR to the lab directory)');
+  }
+  let definition: unknown;
+  try {
+    definition = JSON.parse(await readFile(file, 'utf8'));
+  } catch (error) {
+    throw new RegionValidationError(LAB_REGION, display(file), [
+      {
+        region: LAB_REGION,
+        path: '',
+        value: display(file),
+        problem: `is not valid JSON: ${(error as Error).message}`,
+        expected: 'a RegionDefinition as JSON',
+        fix: 'recreate it with `npm run lab -- down` then `npm run lab -- up <n>`',
+      },
+    ]);
+  }
+  return resolveRegion(definition, display(file), {
+    baseDir: labDir,
+    defaultKnownHostsPath: join(labDir, 'known_hosts'),
+  });
+}
+
+/**
+ * Loads and validates one region: `regions/<name>.ts` (its default export; the `name` field must equal
+ * the file name), or the lab region for `lab`. Throws RegionValidationError listing every issue.
+ */
+export async function loadRegion(name: string, options: LoadRegionOptions = {}): Promise<Region> {
+  if (name === LAB_REGION) return loadLabRegion(options);
+  const regionsDir = resolve(options.regionsDir ?? REGIONS_DIR);
+  const nameProblem = dnsLabelProblem(name);
+  if (nameProblem) {
+    throw new RegionValidationError(name, display(regionsDir), [
+      { region: name, path: '', value: name, problem: `${nameProblem}, not a region name`, expected: 'a region name like eu-central-1' },
+    ]);
+  }
+  const file = join(regionsDir, `${name}.ts`);
+  const known = await listRegionNames(regionsDir).catch(() => [] as string[]);
+  if (!(await exists(file)) || !known.includes(name)) {
+    throw notFound(name, file, `one of: ${[...known, LAB_REGION].join(', ')}`, `create it with \`npm run new-region -- ${name} --provider hetzner\``);
+  }
+  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  if (mod.default === undefined) {
+    throw new RegionValidationError(name, display(file), [
+      { region: name, path: '', value: display(file), problem: 'has no default export', expected: 'export default defineRegion({ ... })' },
+    ]);
+  }
+  return resolveRegion(mod.default, display(file), {
+    expectedName: name,
+    defaultKnownHostsPath: join(regionsDir, `${name}.known_hosts`),
+  });
+}
+
+/**
+ * Loads every region file of regionsDir (not `lab`), in name order. When any is invalid, throws one
+ * RegionValidationError with the issues of all invalid regions.
+ */
+export async function loadAllRegions(options: LoadRegionOptions = {}): Promise<Region[]> {
+  const names = await listRegionNames(options.regionsDir ?? REGIONS_DIR);
+  const regions: Region[] = [];
+  const failures: RegionValidationError[] = [];
+  for (const name of names) {
+    try {
+      regions.push(await loadRegion(name, options));
+    } catch (error) {
+      if (!(error instanceof RegionValidationError)) throw error;
+      failures.push(error);
+    }
+  }
+  if (failures.length === 1 && failures[0]) throw failures[0];
+  if (failures.length > 1) throw RegionValidationError.combine(failures);
+  return regions;
+}
