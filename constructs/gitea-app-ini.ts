@@ -1,0 +1,92 @@
+/**
+ * Renders Gitea's app.ini from region settings. No secret ever appears here: the secret key and the
+ * internal token are read from files (`*_URI = file:`) of a mounted Secret, and the database password
+ * comes from the env var GITEA__database__PASSWD (Gitea's environment-to-ini writes it into the
+ * writable copy of app.ini at start).
+ */
+
+export type GiteaDatabaseSettings =
+  | { readonly type: 'sqlite3' }
+  | { readonly type: 'postgres'; readonly host: string; readonly name: string; readonly user: string; readonly sslMode?: 'disable' | 'require' | 'verify-full' };
+
+export interface GiteaAppIniSettings {
+  /** Public HTTP host, e.g. `git.example.com`. */
+  readonly host: string;
+  /** Host in SSH clone URLs. */
+  readonly sshHost: string;
+  /** External SSH port (the LoadBalancer's), shown in clone URLs. */
+  readonly sshPort: number;
+  /** Port the rootless built-in SSH server listens on inside the pod. */
+  readonly sshListenPort: number;
+  readonly httpPort: number;
+  readonly database: GiteaDatabaseSettings;
+  /** Hosts Gitea may send webhooks to (Gitea's ALLOWED_HOST_LIST). */
+  readonly webhookAllowedHosts: readonly string[];
+  /** Directory the Secret with `secret-key` and `internal-token` is mounted at. */
+  readonly secretsDir: string;
+  /** Gitea's work path (the data volume). */
+  readonly workPath: string;
+}
+
+type Section = readonly (readonly [string, string | number | boolean])[];
+
+export function renderGiteaAppIni(s: GiteaAppIniSettings): string {
+  const data = `${s.workPath}/data`;
+  const database: Section =
+    s.database.type === 'sqlite3'
+      ? [
+          ['DB_TYPE', 'sqlite3'],
+          ['PATH', `${data}/gitea.db`],
+        ]
+      : [
+          ['DB_TYPE', 'postgres'],
+          ['HOST', s.database.host],
+          ['NAME', s.database.name],
+          ['USER', s.database.user],
+          ['SSL_MODE', s.database.sslMode ?? 'disable'],
+        ];
+  const sections: readonly (readonly [string, Section])[] = [
+    ['', [['APP_NAME', 'Gitea'], ['RUN_MODE', 'prod'], ['RUN_USER', 'git'], ['WORK_PATH', s.workPath]]],
+    ['server', [
+      ['PROTOCOL', 'http'],
+      ['DOMAIN', s.host],
+      ['ROOT_URL', `https://${s.host}/`],
+      ['HTTP_PORT', s.httpPort],
+      ['APP_DATA_PATH', data],
+      ['START_SSH_SERVER', true],
+      ['BUILTIN_SSH_SERVER_USER', 'git'],
+      ['SSH_DOMAIN', s.sshHost],
+      ['SSH_PORT', s.sshPort],
+      ['SSH_LISTEN_PORT', s.sshListenPort],
+      ['LFS_START_SERVER', false],
+      ['OFFLINE_MODE', true],
+    ]],
+    ['database', database],
+    ['repository', [['ROOT', `${s.workPath}/git/repositories`], ['DEFAULT_BRANCH', 'main']]],
+    ['security', [
+      ['INSTALL_LOCK', true],
+      ['SECRET_KEY_URI', `file:${s.secretsDir}/secret-key`],
+      ['INTERNAL_TOKEN_URI', `file:${s.secretsDir}/internal-token`],
+    ]],
+    // RS256 with a key file on the data volume: OAuth2 tokens (Woodpecker's login) survive restarts.
+    ['oauth2', [['JWT_SIGNING_ALGORITHM', 'RS256'], ['JWT_SIGNING_PRIVATE_KEY_FILE', `${data}/jwt/private.pem`]]],
+    ['service', [['DISABLE_REGISTRATION', true], ['REQUIRE_SIGNIN_VIEW', false]]],
+    // Served over HTTPS only (TLS ends at Traefik).
+    ['session', [['COOKIE_SECURE', true]]],
+    ['webhook', [['ALLOWED_HOST_LIST', s.webhookAllowedHosts.join(',')]]],
+    ['cron.update_checker', [['ENABLED', false]]],
+    ['log', [['MODE', 'console'], ['LEVEL', 'info']]],
+  ];
+  const lines: string[] = [];
+  for (const [name, entries] of sections) {
+    if (name !== '') lines.push('', `[${name}]`);
+    for (const [key, value] of entries) lines.push(`${key} = ${iniValue(value)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
+
+function iniValue(value: string | number | boolean): string {
+  const text = String(value);
+  if (/[\r\n]/.test(text)) throw new Error(`app.ini value ${JSON.stringify(text)} contains a line break (expected one line); remove it`);
+  return text;
+}

@@ -1,0 +1,103 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checkDnsLabel, fail } from './construct-error';
+import { appLabels } from './labels';
+
+/** Annotation read by the PodNodeSelector admission plugin (enabled by the k3s playbook). */
+export const NODE_SELECTOR_ANNOTATION = 'scheduler.alpha.kubernetes.io/node-selector';
+/** Label that marks a namespace as a tenant namespace (isolated, gVisor-only). */
+export const TENANT_LABEL = 'platform/tenant';
+
+export interface NamespacesProps {
+  /** Namespace of the platform services (Gitea, Zot, Woodpecker, rdev-api). */
+  readonly platformNamespace: string;
+  /** Namespace rdev-api deploys customer projects into. */
+  readonly projectsNamespace: string;
+  /** Namespace Woodpecker's Kubernetes backend runs pipeline pods in. */
+  readonly buildsNamespace: string;
+  /** Node label pinning tenant pods, e.g. `{ 'node.platform/pool': 'run' }`. */
+  readonly tenantNodeSelector: Readonly<Record<string, string>>;
+  /** Node label pinning pipeline pods; omitted when the region has no build pool. */
+  readonly buildsNodeSelector?: Readonly<Record<string, string>>;
+  /** Version label (the cluster's k3s release). */
+  readonly version: string;
+}
+
+/**
+ * The three namespaces of a region:
+ * - platform: Pod Security "restricted" (every platform workload runs unprivileged);
+ * - projects (tenants): "baseline" (tenant images may run as root; gVisor is the boundary), pinned to the
+ *   run pool by the PodNodeSelector annotation, so a pod without the gVisor RuntimeClass (the only thing
+ *   that tolerates the run pool's taint) stays Pending instead of running unsandboxed;
+ * - builds (CI pipelines of untrusted repositories): "baseline", pinned to the build pool.
+ */
+export class Namespaces extends Construct {
+  readonly platform: k8s.KubeNamespace;
+  readonly projects: k8s.KubeNamespace;
+  readonly builds: k8s.KubeNamespace;
+
+  constructor(scope: Construct, id: string, props: NamespacesProps) {
+    super(scope, id);
+    const where = `Namespaces '${id}'`;
+    checkDnsLabel(where, 'platformNamespace', props.platformNamespace);
+    checkDnsLabel(where, 'projectsNamespace', props.projectsNamespace);
+    checkDnsLabel(where, 'buildsNamespace', props.buildsNamespace);
+    const names = [props.platformNamespace, props.projectsNamespace, props.buildsNamespace];
+    if (new Set(names).size !== names.length) {
+      fail(where, 'namespaces', names, 'are not distinct', 'three different names for platform, projects and builds', 'give each namespace its own name');
+    }
+    if (Object.keys(props.tenantNodeSelector).length === 0) {
+      fail(where, 'tenantNodeSelector', props.tenantNodeSelector, 'is empty', "the run pool's label, e.g. { 'node.platform/pool': 'run' }", 'pass the run pool label so tenant pods are pinned to gVisor nodes');
+    }
+
+    const labelsOf = (instance: string): Record<string, string> => appLabels({ name: 'namespace', instance, component: 'namespace', version: props.version });
+    this.platform = new k8s.KubeNamespace(this, 'Platform', {
+      metadata: {
+        name: props.platformNamespace,
+        labels: { ...labelsOf(props.platformNamespace), ...podSecurity('restricted') },
+      },
+    });
+    this.projects = new k8s.KubeNamespace(this, 'Projects', {
+      metadata: {
+        name: props.projectsNamespace,
+        labels: { ...labelsOf(props.projectsNamespace), [TENANT_LABEL]: 'true', ...podSecurity('baseline') },
+        annotations: { [NODE_SELECTOR_ANNOTATION]: selectorText(props.tenantNodeSelector) },
+      },
+    });
+    this.builds = new k8s.KubeNamespace(this, 'Builds', {
+      metadata: {
+        name: props.buildsNamespace,
+        labels: { ...labelsOf(props.buildsNamespace), 'platform/builds': 'true', ...podSecurity('baseline') },
+        ...(props.buildsNodeSelector && Object.keys(props.buildsNodeSelector).length > 0
+          ? { annotations: { [NODE_SELECTOR_ANNOTATION]: selectorText(props.buildsNodeSelector) } }
+          : {}),
+      },
+    });
+    // Pipeline pods run under the namespace's default ServiceAccount: no API token in them.
+    new k8s.KubeServiceAccount(this, 'BuildsDefaultServiceAccount', {
+      metadata: { name: 'default', namespace: props.buildsNamespace, labels: labelsOf(props.buildsNamespace) },
+      automountServiceAccountToken: false,
+    });
+    // Same for tenant pods that do not name a ServiceAccount.
+    new k8s.KubeServiceAccount(this, 'ProjectsDefaultServiceAccount', {
+      metadata: { name: 'default', namespace: props.projectsNamespace, labels: labelsOf(props.projectsNamespace) },
+      automountServiceAccountToken: false,
+    });
+  }
+}
+
+function podSecurity(level: 'restricted' | 'baseline'): Record<string, string> {
+  return {
+    'pod-security.kubernetes.io/enforce': level,
+    'pod-security.kubernetes.io/enforce-version': 'v1.28',
+    'pod-security.kubernetes.io/warn': level,
+  };
+}
+
+/** `k1=v1,k2=v2` in key order, the PodNodeSelector annotation format. */
+function selectorText(selector: Readonly<Record<string, string>>): string {
+  return Object.keys(selector)
+    .sort()
+    .map((k) => `${k}=${selector[k]}`)
+    .join(',');
+}

@@ -1,0 +1,205 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { checkDnsLabel, checkNotEmpty, checkPort, fail } from './construct-error';
+import { appLabels } from './labels';
+import {
+  DNS_PORTS,
+  ipPeers,
+  KUBE_DNS_PEER,
+  namespacePeer,
+  podsHere,
+  podsInNamespace,
+  publicInternetPeers,
+  tcp,
+  TRAEFIK_PEER,
+} from './network-peers';
+
+/** Pods of one platform app and the port they serve. */
+export interface AppEndpoint {
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly port: number;
+}
+
+/** Where Gitea's external database is: an in-cluster namespace, fixed addresses, or anywhere. */
+export type DatabaseDestination =
+  | { readonly kind: 'namespace'; readonly namespace: string; readonly port: number }
+  | { readonly kind: 'cidrs'; readonly cidrs: readonly string[]; readonly port: number }
+  | { readonly kind: 'anywhere'; readonly port: number };
+
+/** ACME HTTP-01 solver pods cert-manager creates next to a Certificate. */
+export const ACME_SOLVER_LABELS: Readonly<Record<string, string>> = { 'acme.cert-manager.io/http01-solver': 'true' };
+export const ACME_SOLVER_PORT = 8089;
+
+export interface PlatformNetworkPoliciesProps {
+  readonly namespace: string;
+  /** Namespace of Woodpecker's pipeline pods. */
+  readonly buildsNamespace: string;
+  readonly version: string;
+  readonly gitea: AppEndpoint & { readonly sshPort: number };
+  /** Gitea's external database, when it has one. @default none (sqlite) */
+  readonly giteaDatabase?: DatabaseDestination;
+  readonly zot: AppEndpoint;
+  /** Node addresses that pull images from zot (containerd on the nodes). */
+  readonly zotPullCidrs: readonly string[];
+  readonly woodpeckerServer: AppEndpoint & { readonly grpcPort: number };
+  readonly woodpeckerAgent: { readonly podLabels: Readonly<Record<string, string>> };
+  readonly rdevApi: AppEndpoint;
+  /** The `kubernetes` Service address (first address of the service CIDR), reached on 443. */
+  readonly apiServiceIp: string;
+  /** The API servers' own addresses (ctrl nodes' private IPs), reached on 6443 after DNAT. */
+  readonly apiServerIps: readonly string[];
+  /** Public addresses denied even where internet egress is allowed (the region's nodes). */
+  readonly extraDeniedCidrs?: readonly string[];
+}
+
+/**
+ * The platform's own flows, default deny everywhere else, in the platform and builds namespaces.
+ *
+ *  from                      to                              port
+ *  Traefik (kube-system)     gitea, zot, woodpecker, rdev    their HTTP ports
+ *  anywhere (LoadBalancer)   gitea                           SSH (2222)
+ *  gitea                     woodpecker-server               HTTP (webhooks)
+ *  woodpecker-agent          woodpecker-server               gRPC
+ *  woodpecker-server         gitea                           HTTP; public internet 443 (Gitea's public URL)
+ *  rdev-api                  gitea, woodpecker-server, zot   HTTP; API server; public internet 443 (Cloudflare)
+ *  woodpecker-agent          API server                      443 / 6443
+ *  builds namespace          zot                             5000 (push images)
+ *  nodes (containerd)        zot                             5000 (pull images)
+ *  gitea                     its external database           database port
+ *  every platform pod        kube-dns                        53 UDP/TCP
+ *  Traefik                   ACME HTTP-01 solver pods        8089
+ * Pipelines (builds namespace): same namespace, DNS, public internet, zot; never the API or the platform.
+ */
+export class PlatformNetworkPolicies extends Construct {
+  readonly policies: k8s.KubeNetworkPolicy[] = [];
+
+  constructor(scope: Construct, id: string, props: PlatformNetworkPoliciesProps) {
+    super(scope, id);
+    const where = `PlatformNetworkPolicies '${id}'`;
+    checkDnsLabel(where, 'namespace', props.namespace);
+    checkDnsLabel(where, 'buildsNamespace', props.buildsNamespace);
+    for (const [field, port] of [
+      ['gitea.port', props.gitea.port],
+      ['gitea.sshPort', props.gitea.sshPort],
+      ['zot.port', props.zot.port],
+      ['woodpeckerServer.port', props.woodpeckerServer.port],
+      ['woodpeckerServer.grpcPort', props.woodpeckerServer.grpcPort],
+      ['rdevApi.port', props.rdevApi.port],
+    ] as const) {
+      checkPort(where, field, port);
+    }
+    if (!/^[0-9.]+$/.test(props.apiServiceIp) && !props.apiServiceIp.includes(':')) {
+      fail(where, 'apiServiceIp', props.apiServiceIp, 'is not an IP address', "the first address of the service CIDR, e.g. '10.43.0.1'", 'derive it from the region network.serviceCidr');
+    }
+    checkNotEmpty(where, 'apiServerIps', props.apiServerIps, "the ctrl nodes' private IPs, e.g. ['10.0.0.11']");
+
+    const ns = props.namespace;
+    const builds = props.buildsNamespace;
+    const labels = appLabels({ name: 'platform-network-policy', component: 'network-policy', version: props.version });
+    const internet = publicInternetPeers(props.extraDeniedCidrs ?? []);
+    const apiServer: k8s.NetworkPolicyEgressRule[] = [
+      { to: ipPeers([hostCidr(props.apiServiceIp)]), ports: [tcp(443)] },
+      { to: ipPeers(props.apiServerIps.map(hostCidr)), ports: [tcp(6443)] },
+    ];
+    const policy = (cid: string, name: string, namespace: string, spec: k8s.NetworkPolicySpec): void => {
+      this.policies.push(new k8s.KubeNetworkPolicy(this, cid, { metadata: { name, namespace, labels }, spec }));
+    };
+    const { gitea, zot, woodpeckerServer: server, woodpeckerAgent: agent, rdevApi: rdev } = props;
+
+    // ----------------------------------------------------------------- platform namespace
+    policy('PlatformDefaultDeny', 'default-deny-all', ns, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    policy('PlatformDns', 'allow-egress-dns', ns, { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [KUBE_DNS_PEER], ports: [...DNS_PORTS] }] });
+
+    const giteaEgress: k8s.NetworkPolicyEgressRule[] = [{ to: [podsHere(server.podLabels)], ports: [tcp(server.port)] }];
+    if (props.giteaDatabase) giteaEgress.push(databaseRule(props.giteaDatabase));
+    policy('Gitea', 'gitea', ns, {
+      podSelector: { matchLabels: { ...gitea.podLabels } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [TRAEFIK_PEER, podsHere(rdev.podLabels), podsHere(server.podLabels)], ports: [tcp(gitea.port)] },
+        // SSH through the LoadBalancer Service: any source.
+        { ports: [tcp(gitea.sshPort)] },
+      ],
+      egress: giteaEgress,
+    });
+
+    policy('Zot', 'zot', ns, {
+      podSelector: { matchLabels: { ...zot.podLabels } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [TRAEFIK_PEER, podsHere(rdev.podLabels), namespacePeer(builds), ...ipPeers(props.zotPullCidrs)], ports: [tcp(zot.port)] },
+      ],
+      egress: [],
+    });
+
+    policy('WoodpeckerServer', 'woodpecker-server', ns, {
+      podSelector: { matchLabels: { ...server.podLabels } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [
+        { from: [TRAEFIK_PEER, podsHere(gitea.podLabels), podsHere(rdev.podLabels)], ports: [tcp(server.port)] },
+        { from: [podsHere(agent.podLabels)], ports: [tcp(server.grpcPort)] },
+      ],
+      egress: [
+        { to: [podsHere(gitea.podLabels)], ports: [tcp(gitea.port)] },
+        { to: internet, ports: [tcp(443)] },
+      ],
+    });
+
+    policy('WoodpeckerAgent', 'woodpecker-agent', ns, {
+      podSelector: { matchLabels: { ...agent.podLabels } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [],
+      egress: [{ to: [podsHere(server.podLabels)], ports: [tcp(server.grpcPort)] }, ...apiServer],
+    });
+
+    policy('RdevApi', 'rdev-api', ns, {
+      podSelector: { matchLabels: { ...rdev.podLabels } },
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [TRAEFIK_PEER], ports: [tcp(rdev.port)] }],
+      egress: [
+        { to: [podsHere(gitea.podLabels)], ports: [tcp(gitea.port)] },
+        { to: [podsHere(server.podLabels)], ports: [tcp(server.port)] },
+        { to: [podsHere(zot.podLabels)], ports: [tcp(zot.port)] },
+        ...apiServer,
+        { to: internet, ports: [tcp(443)] },
+      ],
+    });
+
+    policy('AcmeSolver', 'acme-http01-solver', ns, {
+      podSelector: { matchLabels: { ...ACME_SOLVER_LABELS } },
+      policyTypes: ['Ingress'],
+      ingress: [{ from: [TRAEFIK_PEER], ports: [tcp(ACME_SOLVER_PORT)] }],
+    });
+
+    // ----------------------------------------------------------------- builds namespace
+    policy('BuildsDefaultDeny', 'default-deny-all', builds, { podSelector: {}, policyTypes: ['Ingress', 'Egress'] });
+    policy('BuildsSameNamespace', 'allow-same-namespace', builds, {
+      podSelector: {},
+      policyTypes: ['Ingress', 'Egress'],
+      ingress: [{ from: [{ podSelector: {} }] }],
+      egress: [{ to: [{ podSelector: {} }] }],
+    });
+    policy('BuildsDns', 'allow-egress-dns', builds, { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [KUBE_DNS_PEER], ports: [...DNS_PORTS] }] });
+    policy('BuildsInternet', 'allow-egress-internet', builds, { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: internet }] });
+    policy('BuildsRegistry', 'allow-egress-registry', builds, {
+      podSelector: {},
+      policyTypes: ['Egress'],
+      egress: [{ to: [podsInNamespace(ns, zot.podLabels)], ports: [tcp(zot.port)] }],
+    });
+  }
+}
+
+function hostCidr(ip: string): string {
+  return ip.includes('/') ? ip : ip.includes(':') ? `${ip}/128` : `${ip}/32`;
+}
+
+function databaseRule(db: DatabaseDestination): k8s.NetworkPolicyEgressRule {
+  switch (db.kind) {
+    case 'namespace':
+      return { to: [namespacePeer(db.namespace)], ports: [tcp(db.port)] };
+    case 'cidrs':
+      return { to: ipPeers(db.cidrs.map(hostCidr)), ports: [tcp(db.port)] };
+    case 'anywhere':
+      return { ports: [tcp(db.port)] };
+  }
+}

@@ -1,0 +1,235 @@
+import { k8s } from 'cdk8s-plus-28';
+import { Construct } from 'constructs';
+import { CLOUDFLARE_TOKEN_KEY, CLOUDFLARE_ZONE_KEY } from './cloudflare-secret';
+import { checkDnsLabel, checkHostName, checkPinnedImage, checkPort, checkPositiveInteger, fail } from './construct-error';
+import { appLabels, selectorLabels } from './labels';
+import { placementSpec, type Placement } from './placement';
+import type { SecretRequirement } from './secret-requirement';
+import { TlsIngress } from './tls-ingress';
+import { checkResources, containerSecurityContext, httpProbe, podSecurityContext, resources, secretEnv, type ResourceSpec } from './workload';
+
+/** What rdev-api may do in the projects namespace: run tenant projects, never touch their isolation. */
+export const RDEV_API_PROJECTS_RULES: readonly k8s.PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
+  { apiGroups: [''], resources: ['services', 'configmaps', 'secrets', 'persistentvolumeclaims'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  // Read-only: the tenant isolation policies are owned by this repository, not by rdev-api.
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['cert-manager.io'], resources: ['issuers'], verbs: ['get', 'list', 'watch'] },
+];
+
+/** What rdev-api may do in the platform namespace: observe, nothing else. */
+export const RDEV_API_PLATFORM_RULES: readonly k8s.PolicyRule[] = [
+  { apiGroups: [''], resources: ['pods', 'pods/log', 'events', 'services'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch'] },
+];
+
+export interface RdevApiProps {
+  readonly namespace: string;
+  /** Namespace rdev-api deploys tenant projects into (DEPLOY_NAMESPACE). */
+  readonly projectsNamespace: string;
+  /** Fully pinned image, e.g. `ghcr.io/orchard9/rdev-api:v0.10.25`. */
+  readonly image: string;
+  /** Public host, e.g. `rdev.example.com`. */
+  readonly host: string;
+  /** @default 2 */
+  readonly replicas?: number;
+  /** @default 8080 */
+  readonly port?: number;
+  readonly tlsSecretName: string;
+  /** Base domain of tenant subdomains (DEFAULT_DOMAIN). */
+  readonly domain: string;
+  /** Public IP tenant DNS records point to (CLUSTER_IP): the region's load balancer. */
+  readonly publicIp: string;
+  /** URL rdev-api calls Gitea's API at (in-cluster). */
+  readonly giteaUrl: string;
+  /** Public Gitea host (for the help text of the token a person creates there). */
+  readonly giteaPublicHost: string;
+  readonly giteaDefaultOrg: string;
+  readonly woodpeckerUrl: string;
+  /** Public Woodpecker host (for the help text of the token a person creates there). */
+  readonly woodpeckerPublicHost: string;
+  /** host:port of the in-cluster registry, e.g. `zot.platform.svc.cluster.local:5000`. */
+  readonly registryUrl: string;
+  /** Issuer name for per-host certificates in the projects namespace. */
+  readonly tlsIssuer: string;
+  /** RuntimeClass every tenant pod gets. */
+  readonly runtimeClassName: string;
+  /** Secret with the Cloudflare token (`api-token`) and zone id (`zone-id`). */
+  readonly cloudflareSecretName: string;
+  /** @default none */
+  readonly placement?: Placement;
+  /** @default 100m/128Mi requested, 1 CPU/512Mi limit */
+  readonly resources?: ResourceSpec;
+}
+
+/**
+ * rdev-api, the orchestrator: Deployment, Service, Ingress, settings in a ConfigMap, credentials from
+ * Secrets, and a ServiceAccount bound to Roles in the platform and projects namespaces only (nothing
+ * cluster-wide).
+ */
+export class RdevApi extends Construct {
+  readonly namespace: string;
+  readonly serviceName = 'rdev-api';
+  readonly port: number;
+  readonly podLabels: Readonly<Record<string, string>>;
+  readonly secrets: readonly SecretRequirement[];
+  readonly deployment: k8s.KubeDeployment;
+
+  constructor(scope: Construct, id: string, props: RdevApiProps) {
+    super(scope, id);
+    const where = `RdevApi '${id}'`;
+    checkDnsLabel(where, 'namespace', props.namespace);
+    checkDnsLabel(where, 'projectsNamespace', props.projectsNamespace);
+    checkPinnedImage(where, 'image', props.image);
+    checkHostName(where, 'host', props.host);
+    checkHostName(where, 'domain', props.domain);
+    const replicas = props.replicas ?? 2;
+    checkPositiveInteger(where, 'replicas', replicas);
+    const port = props.port ?? 8080;
+    checkPort(where, 'port', port);
+    for (const [field, url] of [['giteaUrl', props.giteaUrl], ['woodpeckerUrl', props.woodpeckerUrl]] as const) {
+      if (!/^https?:\/\/[^\s/]+(\/.*)?$/.test(url)) fail(where, field, url, 'is not an http(s) URL', "e.g. 'http://gitea-http.platform.svc.cluster.local:3000'", 'pass a full URL');
+    }
+    const res = props.resources ?? { cpuRequest: '100m', memoryRequest: '128Mi', cpuLimit: '1', memoryLimit: '512Mi' };
+    checkResources(where, 'resources', res);
+
+    const ns = props.namespace;
+    this.namespace = ns;
+    this.port = port;
+    const version = imageVersion(props.image);
+    const labels = appLabels({ name: 'rdev-api', component: 'orchestrator', version });
+    this.podLabels = selectorLabels({ name: 'rdev-api', component: 'orchestrator', version });
+    const credentials = 'rdev-api-credentials';
+    const account = 'rdev-api';
+
+    this.secrets = [
+      {
+        name: credentials,
+        namespace: ns,
+        description: "rdev-api's credentials for Gitea and Woodpecker, its webhook secret and API key",
+        keys: [
+          {
+            key: 'gitea-token',
+            source: 'supply',
+            help: `Gitea https://${props.giteaPublicHost}: log in as the rdev-api user (owner of org '${props.giteaDefaultOrg}') > Settings > Applications > Generate New Token, scopes write:repository, write:organization, write:user`,
+          },
+          {
+            key: 'woodpecker-token',
+            source: 'supply',
+            help: `Woodpecker https://${props.woodpeckerPublicHost}: log in (through Gitea) as the rdev-api user > User settings > CLI & API > "Your personal token"`,
+          },
+          { key: 'woodpecker-webhook-secret', source: 'generate', bytes: 32 },
+          { key: 'api-key', source: 'generate', bytes: 32 },
+        ],
+      },
+    ];
+
+    new k8s.KubeConfigMap(this, 'Config', {
+      metadata: { name: 'rdev-api-config', namespace: ns, labels },
+      data: {
+        PORT: String(port),
+        GITEA_URL: props.giteaUrl,
+        GITEA_DEFAULT_ORG: props.giteaDefaultOrg,
+        DEFAULT_DOMAIN: props.domain,
+        CLUSTER_IP: props.publicIp,
+        DEPLOY_NAMESPACE: props.projectsNamespace,
+        DEPLOY_TLS_ISSUER: props.tlsIssuer,
+        DEPLOY_RUNTIME_CLASS: props.runtimeClassName,
+        REGISTRY_URL: props.registryUrl,
+        WOODPECKER_URL: props.woodpeckerUrl,
+      },
+    });
+
+    new k8s.KubeServiceAccount(this, 'ServiceAccount', {
+      metadata: { name: account, namespace: ns, labels },
+      automountServiceAccountToken: true,
+    });
+    const grants: readonly (readonly [string, string, readonly k8s.PolicyRule[]])[] = [
+      ['Platform', ns, RDEV_API_PLATFORM_RULES],
+      ['Projects', props.projectsNamespace, RDEV_API_PROJECTS_RULES],
+    ];
+    for (const [suffix, roleNamespace, rules] of grants) {
+      new k8s.KubeRole(this, `${suffix}Role`, {
+        metadata: { name: account, namespace: roleNamespace, labels },
+        rules: rules.map((r) => ({ ...r })),
+      });
+      new k8s.KubeRoleBinding(this, `${suffix}RoleBinding`, {
+        metadata: { name: account, namespace: roleNamespace, labels },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: account },
+        subjects: [{ kind: 'ServiceAccount', name: account, namespace: ns }],
+      });
+    }
+
+    new k8s.KubeService(this, 'Service', {
+      metadata: { name: this.serviceName, namespace: ns, labels },
+      spec: {
+        type: 'ClusterIP',
+        selector: { ...this.podLabels },
+        ports: [{ name: 'http', port, targetPort: k8s.IntOrString.fromString('http'), protocol: 'TCP' }],
+      },
+    });
+
+    this.deployment = new k8s.KubeDeployment(this, 'Deployment', {
+      metadata: { name: 'rdev-api', namespace: ns, labels },
+      spec: {
+        replicas,
+        selector: { matchLabels: { ...this.podLabels } },
+        strategy: { type: 'RollingUpdate', rollingUpdate: { maxUnavailable: k8s.IntOrString.fromNumber(0), maxSurge: k8s.IntOrString.fromNumber(1) } },
+        template: {
+          metadata: { labels },
+          spec: {
+            serviceAccountName: account,
+            enableServiceLinks: false,
+            securityContext: podSecurityContext(65532),
+            ...placementSpec(props.placement),
+            containers: [
+              {
+                name: 'rdev-api',
+                image: props.image,
+                imagePullPolicy: 'IfNotPresent',
+                envFrom: [{ configMapRef: { name: 'rdev-api-config' } }],
+                env: [
+                  secretEnv('GITEA_TOKEN', credentials, 'gitea-token'),
+                  secretEnv('WOODPECKER_TOKEN', credentials, 'woodpecker-token'),
+                  secretEnv('WOODPECKER_WEBHOOK_SECRET', credentials, 'woodpecker-webhook-secret'),
+                  secretEnv('RDEV_API_KEY', credentials, 'api-key'),
+                  secretEnv('CLOUDFLARE_API_TOKEN', props.cloudflareSecretName, CLOUDFLARE_TOKEN_KEY),
+                  secretEnv('CLOUDFLARE_ZONE_ID', props.cloudflareSecretName, CLOUDFLARE_ZONE_KEY),
+                ],
+                ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
+                livenessProbe: httpProbe('/health', 'http', { initialDelaySeconds: 10 }),
+                readinessProbe: httpProbe('/health', 'http', { initialDelaySeconds: 5 }),
+                resources: resources(res),
+                securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
+                volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],
+              },
+            ],
+            volumes: [{ name: 'tmp', emptyDir: {} }],
+          },
+        },
+      },
+    });
+
+    new TlsIngress(this, 'Ingress', {
+      name: 'rdev-api',
+      namespace: ns,
+      labels,
+      host: props.host,
+      serviceName: this.serviceName,
+      servicePort: port,
+      tlsSecretName: props.tlsSecretName,
+    });
+  }
+}
+
+/** The tag (or digest) of an image reference, for the version label. */
+function imageVersion(image: string): string {
+  const at = image.indexOf('@');
+  if (at > 0) return image.slice(at + 1 + 'sha256:'.length, at + 1 + 'sha256:'.length + 12);
+  return image.slice(image.lastIndexOf(':') + 1);
+}

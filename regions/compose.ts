@@ -1,0 +1,324 @@
+/**
+ * Composition of a resolved region into cdk8s charts: one chart per component, in apply order, plus the
+ * reusable Kustomize components, the Secrets the manifests reference and the objects they reference
+ * that someone else creates. The mapping Region -> construct props lives here and only here.
+ *
+ * Pure: no I/O, no env reads (App gets an explicit outdir), no clocks; the same Region always gives the
+ * same charts.
+ */
+import { App, Chart } from 'cdk8s';
+import {
+  CertManager,
+  cloudflareSecretRequirement,
+  ConstructPropsError,
+  Gitea,
+  GvisorRuntimeClass,
+  Http01Issuer,
+  Namespaces,
+  PlatformNetworkPolicies,
+  RdevApi,
+  TenantIsolation,
+  Woodpecker,
+  Zot,
+  type DatabaseDestination,
+  type Placement,
+  type SecretRequirement,
+} from '../constructs';
+import { cidrHost, formatIp, mustParseCidr } from './net';
+import { RegionValidationError } from './region-error';
+import { POOL_LABEL, type PoolName, type Region } from './types';
+
+export interface ComposedComponent {
+  /** File name in dist/<region>/, NN- prefix = apply order, e.g. '10-namespaces.yaml'. */
+  readonly file: string;
+  readonly chart: Chart;
+}
+
+export interface ExternalObject {
+  readonly kind: string;
+  readonly namespace?: string;
+  readonly name: string;
+  readonly reason: string;
+}
+
+export interface ComposedRegion {
+  readonly region: Region;
+  readonly app: App;
+  /** In apply order. */
+  readonly components: readonly ComposedComponent[];
+  /** Kustomize components (kind: Component), written to dist/<region>/components/<name>/. */
+  readonly kustomizeComponents: readonly { readonly name: string; readonly chart: Chart }[];
+  /** Every Secret referenced by the manifests; synth emits secretGenerator entries for them. */
+  readonly secrets: readonly SecretRequirement[];
+  /** Objects referenced but created elsewhere, so cross-reference checks accept them. */
+  readonly external: readonly ExternalObject[];
+}
+
+/** Namespace Woodpecker's Kubernetes backend runs pipeline pods in (untrusted builds, build pool). */
+export const BUILDS_NAMESPACE = 'builds';
+/** Secret with the Cloudflare API token and zone id, in the platform namespace. */
+export const CLOUDFLARE_SECRET = 'cloudflare';
+/** Name of the reusable tenant component. */
+export const TENANT_COMPONENT = 'tenant-isolation';
+/** RuntimeClass every tenant pod must use. */
+export const RUNTIME_CLASS = 'gvisor';
+
+/** Component files, in apply order. Names are a public contract (dist/ file names). */
+export const COMPONENT_FILES = {
+  namespaces: '10-namespaces.yaml',
+  runtimeClass: '20-runtime-class.yaml',
+  certManager: '30-cert-manager.yaml',
+  networkPolicies: '40-network-policies.yaml',
+  gitea: '50-gitea.yaml',
+  zot: '60-zot.yaml',
+  woodpecker: '70-woodpecker.yaml',
+  rdevApi: '80-rdev-api.yaml',
+} as const;
+
+/**
+ * Composes a resolved region. A construct that rejects the mapped props throws ConstructPropsError,
+ * re-thrown with the region's name in front so the message says which region to fix.
+ */
+export function composeRegion(region: Region): ComposedRegion {
+  try {
+    return compose(region);
+  } catch (error) {
+    if (error instanceof ConstructPropsError) throw new ConstructPropsError(`region '${region.name}': ${error.message}`);
+    throw error;
+  }
+}
+
+function compose(region: Region): ComposedRegion {
+  const p = region.platform;
+  const ns = p.namespace;
+  const app = new App({ outdir: `dist/${region.name}`, recordConstructMetadata: false });
+  const chart = (id: string): Chart => new Chart(app, id, { disableResourceNameHashes: true });
+
+  const runHosts = region.pools.run ?? [];
+  const runHost = runHosts[0];
+  if (!runHost) {
+    throw new RegionValidationError(region.name, 'composeRegion', [
+      {
+        region: region.name,
+        path: 'pools.run',
+        value: undefined,
+        problem: 'has no hosts',
+        expected: 'at least one run-pool host with a taint',
+        fix: 'tenant workloads only run on gVisor nodes: add a run pool to the region file',
+      },
+    ]);
+  }
+  const poolSelector = (pool: PoolName): Record<string, string> => ({ [POOL_LABEL]: pool });
+  const poolPlacement = (pool: PoolName): Placement | undefined => {
+    const host = region.pools[pool]?.[0];
+    return host ? { nodeSelector: poolSelector(pool), tolerateTaints: host.taints } : undefined;
+  };
+  const buildHost = region.pools.build?.[0];
+  // Stateful platform apps (local-path claims pin them to a node) and the rest of the platform go to ops.
+  const platformPlacement = poolPlacement('ops');
+
+  // Charts are created in apply order; the network policies are filled in once the apps exist.
+  const namespacesChart = chart('namespaces');
+  const runtimeChart = chart('runtime-class');
+  const certChart = chart('cert-manager');
+  const policyChart = chart('network-policies');
+  const giteaChart = chart('gitea');
+  const zotChart = chart('zot');
+  const woodpeckerChart = chart('woodpecker');
+  const rdevChart = chart('rdev-api');
+  const tenantChart = chart(TENANT_COMPONENT);
+
+  new Namespaces(namespacesChart, 'namespaces', {
+    platformNamespace: ns,
+    projectsNamespace: p.projectsNamespace,
+    buildsNamespace: BUILDS_NAMESPACE,
+    version: region.k3s.version,
+    tenantNodeSelector: poolSelector('run'),
+    ...(buildHost ? { buildsNodeSelector: poolSelector('build') } : {}),
+  });
+
+  new GvisorRuntimeClass(runtimeChart, 'gvisor', {
+    name: RUNTIME_CLASS,
+    gvisorVersion: region.k3s.gvisorVersion,
+    nodeSelector: poolSelector('run'),
+    runPoolTaints: runHost.taints,
+  });
+
+  // HTTP-01 solver pods in tenant namespaces are pinned to the run pool and cannot use gVisor.
+  const tenantSolverPlacement: Placement = { nodeSelector: poolSelector('run'), tolerateTaints: runHost.taints };
+  const certManager = new CertManager(certChart, 'cert-manager', {
+    domain: p.domain,
+    acmeEmail: p.acmeEmail,
+    acmeServer: p.acmeServer,
+    certManagerVersion: region.k3s.certManagerVersion,
+    platformNamespace: ns,
+    projectsNamespace: p.projectsNamespace,
+    cloudflareSecretName: CLOUDFLARE_SECRET,
+    solverPlacement: tenantSolverPlacement,
+  });
+  const tlsSecretName = certManager.certificateSecretName;
+
+  const woodpeckerWebhookHost = `woodpecker-server.${ns}.svc.cluster.local`;
+  const gitea = new Gitea(giteaChart, 'gitea', {
+    namespace: ns,
+    version: p.gitea.version,
+    host: p.gitea.host,
+    sshHost: p.gitea.sshHost,
+    sshPort: p.gitea.sshPort,
+    database: p.gitea.database,
+    storageClassName: p.defaultStorageClass,
+    storageSize: p.gitea.storageSize,
+    tlsSecretName,
+    webhookAllowedHosts: [woodpeckerWebhookHost],
+    ...(platformPlacement ? { placement: platformPlacement } : {}),
+  });
+
+  const zot = new Zot(zotChart, 'zot', {
+    namespace: ns,
+    version: p.zot.version,
+    host: p.zot.host,
+    storageClassName: p.defaultStorageClass,
+    storageSize: p.zot.storageSize,
+    gcDelay: p.zot.gcDelay,
+    dedupe: p.zot.dedupe,
+    tlsSecretName,
+    ...(platformPlacement ? { placement: platformPlacement } : {}),
+  });
+
+  const woodpecker = new Woodpecker(woodpeckerChart, 'woodpecker', {
+    namespace: ns,
+    version: p.woodpecker.version,
+    host: p.woodpecker.host,
+    giteaHost: p.gitea.host,
+    admins: p.woodpecker.admins,
+    agentReplicas: p.woodpecker.agentReplicas,
+    pipelineNamespace: BUILDS_NAMESPACE,
+    storageClassName: p.defaultStorageClass,
+    buildVolumeSize: p.woodpecker.buildVolumeSize,
+    storageSize: p.woodpecker.storageSize,
+    tlsSecretName,
+    ...(buildHost ? { pipelineNodeSelector: poolSelector('build'), pipelineTolerateTaints: buildHost.taints } : {}),
+    ...(platformPlacement ? { serverPlacement: platformPlacement, agentPlacement: platformPlacement } : {}),
+  });
+  if (woodpecker.webhookHost !== woodpeckerWebhookHost) {
+    throw new Error(`region '${region.name}': Woodpecker webhook host '${woodpecker.webhookHost}' differs from Gitea's ALLOWED_HOST_LIST '${woodpeckerWebhookHost}' (expected the same in-cluster name); keep compose.ts and constructs/woodpecker.ts in step`);
+  }
+
+  const svc = (name: string, port: number): string => `${name}.${ns}.svc.cluster.local:${port}`;
+  const rdev = new RdevApi(rdevChart, 'rdev-api', {
+    namespace: ns,
+    projectsNamespace: p.projectsNamespace,
+    image: p.rdevApi.image,
+    host: p.rdevApi.host,
+    replicas: p.rdevApi.replicas,
+    tlsSecretName,
+    domain: p.domain,
+    publicIp: region.network.loadBalancerIps[0] ?? runHost.publicIp,
+    giteaUrl: `http://${svc(gitea.httpServiceName, gitea.httpPort)}`,
+    giteaPublicHost: p.gitea.host,
+    giteaDefaultOrg: p.gitea.defaultOrg,
+    woodpeckerUrl: `http://${svc(woodpecker.serverServiceName, woodpecker.httpPort)}`,
+    woodpeckerPublicHost: p.woodpecker.host,
+    registryUrl: svc(zot.serviceName, zot.port),
+    tlsIssuer: certManager.http01Issuer.name,
+    runtimeClassName: RUNTIME_CLASS,
+    cloudflareSecretName: CLOUDFLARE_SECRET,
+    ...(platformPlacement ? { placement: platformPlacement } : {}),
+  });
+
+  // Tenants must not reach the region's own machines through their public addresses either.
+  const lbIps = new Set(region.network.loadBalancerIps);
+  const nodePublicCidrs = [...new Set(region.hosts.map((h) => h.publicIp))].filter((ip) => !lbIps.has(ip)).map(hostCidr);
+  const giteaDatabase = databaseDestination(p.gitea.database);
+
+  new PlatformNetworkPolicies(policyChart, 'platform', {
+    namespace: ns,
+    buildsNamespace: BUILDS_NAMESPACE,
+    version: region.k3s.version,
+    gitea: { podLabels: gitea.podLabels, port: gitea.httpPort, sshPort: gitea.sshListenPort },
+    ...(giteaDatabase ? { giteaDatabase: giteaDatabase.destination } : {}),
+    zot: { podLabels: zot.podLabels, port: zot.port },
+    zotPullCidrs: [region.network.privateCidr],
+    woodpeckerServer: { podLabels: woodpecker.serverPodLabels, port: woodpecker.httpPort, grpcPort: woodpecker.grpcPort },
+    woodpeckerAgent: { podLabels: woodpecker.agentPodLabels },
+    rdevApi: { podLabels: rdev.podLabels, port: rdev.port },
+    apiServiceIp: formatIp(cidrHost(mustParseCidr(region.network.serviceCidr), 1)),
+    apiServerIps: (region.pools.ctrl ?? []).map((h) => h.privateIp),
+    extraDeniedCidrs: nodePublicCidrs,
+  });
+  new TenantIsolation(policyChart, 'projects', {
+    namespace: p.projectsNamespace,
+    version: region.k3s.version,
+    extraDeniedCidrs: nodePublicCidrs,
+  });
+
+  // The reusable component: namespace-less, stamped by kustomize onto namespaces rdev-api creates.
+  new TenantIsolation(tenantChart, 'tenant', { version: region.k3s.version, extraDeniedCidrs: nodePublicCidrs });
+  new Http01Issuer(tenantChart, 'http01', {
+    name: certManager.http01Issuer.name,
+    acmeEmail: p.acmeEmail,
+    acmeServer: p.acmeServer,
+    certManagerVersion: region.k3s.certManagerVersion,
+    solverPlacement: tenantSolverPlacement,
+  });
+
+  const components: ComposedComponent[] = [
+    { file: COMPONENT_FILES.namespaces, chart: namespacesChart },
+    { file: COMPONENT_FILES.runtimeClass, chart: runtimeChart },
+    { file: COMPONENT_FILES.certManager, chart: certChart },
+    { file: COMPONENT_FILES.networkPolicies, chart: policyChart },
+    { file: COMPONENT_FILES.gitea, chart: giteaChart },
+    { file: COMPONENT_FILES.zot, chart: zotChart },
+    { file: COMPONENT_FILES.woodpecker, chart: woodpeckerChart },
+    { file: COMPONENT_FILES.rdevApi, chart: rdevChart },
+  ];
+
+  const secrets: SecretRequirement[] = [
+    cloudflareSecretRequirement(CLOUDFLARE_SECRET, ns, p.domain),
+    ...gitea.secrets,
+    ...woodpecker.secrets,
+    ...rdev.secrets,
+  ];
+
+  const external: ExternalObject[] = [
+    { kind: 'Namespace', name: 'kube-system', reason: 'created by Kubernetes; Traefik and CoreDNS run there (k3s)' },
+    { kind: 'IngressClass', name: 'traefik', reason: 'k3s bundles Traefik and its IngressClass' },
+    { kind: 'StorageClass', name: p.defaultStorageClass, reason: 'provided by the cluster (k3s local-path provisioner or the storage the region lists)' },
+    { kind: 'Service', namespace: 'kube-system', name: 'kube-dns', reason: 'CoreDNS, bundled with k3s (DNS egress rules select its pods)' },
+    { kind: 'Service', namespace: 'kube-system', name: 'traefik', reason: 'Traefik, bundled with k3s (ingress rules select its pods)' },
+    ...certManager.createdSecrets.map((s) => ({ kind: 'Secret', namespace: s.namespace, name: s.name, reason: s.reason })),
+    ...(giteaDatabase?.external ? [giteaDatabase.external] : []),
+  ];
+
+  return {
+    region,
+    app,
+    components,
+    kustomizeComponents: [{ name: TENANT_COMPONENT, chart: tenantChart }],
+    secrets,
+    external,
+  };
+}
+
+function hostCidr(ip: string): string {
+  return ip.includes(':') ? `${ip}/128` : `${ip}/32`;
+}
+
+const IN_CLUSTER_SERVICE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?$/;
+
+/** Where Gitea's database is, for its egress rule; undefined for sqlite. */
+function databaseDestination(db: Region['platform']['gitea']['database']): { destination: DatabaseDestination; external?: ExternalObject } | undefined {
+  if (db.type !== 'postgres') return undefined;
+  const colon = db.host.lastIndexOf(':');
+  const host = db.host.slice(0, colon);
+  const port = Number(db.host.slice(colon + 1));
+  const inCluster = IN_CLUSTER_SERVICE.exec(host);
+  if (inCluster?.[1] && inCluster[3]) {
+    return {
+      destination: { kind: 'namespace', namespace: inCluster[3], port },
+      external: { kind: 'Service', namespace: inCluster[3], name: inCluster[1], reason: "Gitea's PostgreSQL, run outside this repository" },
+    };
+  }
+  if (/^[0-9.]+$/.test(host) || host.includes(':')) return { destination: { kind: 'cidrs', cidrs: [hostCidr(host)], port } };
+  return { destination: { kind: 'anywhere', port } };
+}

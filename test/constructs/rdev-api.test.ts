@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { RdevApi, type RdevApiProps } from '../../constructs/rdev-api';
+import { envOf, find, synth } from './fixture';
+
+const props: RdevApiProps = {
+  namespace: 'platform',
+  projectsNamespace: 'projects',
+  image: 'ghcr.io/orchard9/rdev-api:v0.10.25',
+  host: 'rdev.threesix.example',
+  replicas: 2,
+  tlsSecretName: 'wildcard-tls',
+  domain: 'threesix.example',
+  publicIp: '203.0.113.10',
+  giteaUrl: 'http://gitea-http.platform.svc.cluster.local:3000',
+  giteaPublicHost: 'git.threesix.example',
+  giteaDefaultOrg: 'threesix',
+  woodpeckerUrl: 'http://woodpecker-server.platform.svc.cluster.local:8000',
+  woodpeckerPublicHost: 'ci.threesix.example',
+  registryUrl: 'zot.platform.svc.cluster.local:5000',
+  tlsIssuer: 'letsencrypt-http01',
+  runtimeClassName: 'gvisor',
+  cloudflareSecretName: 'cloudflare',
+};
+
+function build(p: RdevApiProps = props): { objects: ReturnType<typeof synth>; rdev: RdevApi } {
+  let rdev: RdevApi | undefined;
+  const objects = synth((chart) => {
+    rdev = new RdevApi(chart, 'rdev-api', p);
+  });
+  return { objects, rdev: rdev as RdevApi };
+}
+
+describe('RdevApi', () => {
+  const { objects, rdev } = build();
+  const deployment = find(objects, 'Deployment', 'rdev-api', 'platform');
+  const container = deployment.spec.template.spec.containers[0];
+
+  it('takes its settings from a ConfigMap', () => {
+    expect(find(objects, 'ConfigMap', 'rdev-api-config').data).toEqual({
+      PORT: '8080',
+      GITEA_URL: 'http://gitea-http.platform.svc.cluster.local:3000',
+      GITEA_DEFAULT_ORG: 'threesix',
+      DEFAULT_DOMAIN: 'threesix.example',
+      CLUSTER_IP: '203.0.113.10',
+      DEPLOY_NAMESPACE: 'projects',
+      DEPLOY_TLS_ISSUER: 'letsencrypt-http01',
+      DEPLOY_RUNTIME_CLASS: 'gvisor',
+      REGISTRY_URL: 'zot.platform.svc.cluster.local:5000',
+      WOODPECKER_URL: 'http://woodpecker-server.platform.svc.cluster.local:8000',
+    });
+    expect(container.envFrom).toEqual([{ configMapRef: { name: 'rdev-api-config' } }]);
+    expect(deployment.spec.replicas).toBe(2);
+  });
+
+  it('takes its credentials from Secrets: supplied tokens, generated webhook secret and API key', () => {
+    expect(envOf(container, 'GITEA_TOKEN')).toEqual({ secretKeyRef: { name: 'rdev-api-credentials', key: 'gitea-token' } });
+    expect(envOf(container, 'CLOUDFLARE_API_TOKEN')).toEqual({ secretKeyRef: { name: 'cloudflare', key: 'api-token' } });
+    expect(envOf(container, 'CLOUDFLARE_ZONE_ID')).toEqual({ secretKeyRef: { name: 'cloudflare', key: 'zone-id' } });
+    const keys = rdev.secrets[0]?.keys.map((k) => [k.key, k.source]);
+    expect(keys).toEqual([
+      ['gitea-token', 'supply'],
+      ['woodpecker-token', 'supply'],
+      ['woodpecker-webhook-secret', 'generate'],
+      ['api-key', 'generate'],
+    ]);
+    expect(rdev.secrets[0]?.keys[0]?.help).toContain('https://git.threesix.example');
+    expect(rdev.secrets[0]?.keys[1]?.help).toContain('https://ci.threesix.example');
+  });
+
+  it('binds its ServiceAccount to Roles in the platform and projects namespaces only', () => {
+    expect(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
+    const roles = objects.filter((o) => o.kind === 'Role');
+    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['platform', 'projects']);
+    const bindings = objects.filter((o) => o.kind === 'RoleBinding');
+    expect(bindings.map((b) => [b.metadata.namespace, b.roleRef.name, b.subjects[0].namespace])).toEqual([
+      ['platform', 'rdev-api', 'platform'],
+      ['projects', 'rdev-api', 'platform'],
+    ]);
+    const projects = find(objects, 'Role', 'rdev-api', 'projects');
+    const netpol = projects.rules.find((r: { resources: string[] }) => r.resources.includes('networkpolicies'));
+    expect(netpol.verbs).toEqual(['get', 'list', 'watch']);
+    const platform = find(objects, 'Role', 'rdev-api', 'platform');
+    expect(platform.rules.flatMap((r: { verbs: string[] }) => r.verbs).every((v: string) => ['get', 'list', 'watch'].includes(v))).toBe(true);
+    expect(deployment.spec.template.spec.serviceAccountName).toBe('rdev-api');
+  });
+
+  it('is hardened and probed', () => {
+    expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+    expect(deployment.metadata.labels['app.kubernetes.io/version']).toBe('v0.10.25');
+    expect(find(objects, 'Ingress', 'rdev-api').spec.rules[0].http.paths[0].backend.service.port.number).toBe(8080);
+  });
+
+  it('matches the snapshot', () => {
+    expect(objects).toMatchSnapshot();
+  });
+
+  it('fails when the image is not pinned', () => {
+    expect(() => build({ ...props, image: 'ghcr.io/orchard9/rdev-api:latest' })).toThrow(/^RdevApi 'rdev-api': image 'ghcr.io\/orchard9\/rdev-api:latest' is not a pinned image/);
+    expect(() => build({ ...props, image: 'ghcr.io/orchard9/rdev-api' })).toThrow(/^RdevApi 'rdev-api': image 'ghcr.io\/orchard9\/rdev-api' is not a pinned image/);
+  });
+
+  it('accepts an image pinned by digest', () => {
+    const digest = `ghcr.io/orchard9/rdev-api@sha256:${'a'.repeat(64)}`;
+    expect(find(build({ ...props, image: digest }).objects, 'Deployment', 'rdev-api').spec.template.spec.containers[0].image).toBe(digest);
+  });
+
+  it('fails when a URL is not http(s)', () => {
+    expect(() => build({ ...props, giteaUrl: 'gitea:3000' })).toThrow(/^RdevApi 'rdev-api': giteaUrl 'gitea:3000' is not an http\(s\) URL/);
+  });
+});
