@@ -8,7 +8,7 @@
  * A region's known_hosts defaults to `<regionsDir>/<name>.known_hosts`, beside its file.
  *
  * The special region `lab` is not a file in regions/: it is `<labDir>/lab.region.json`, written by
- * `npm run lab -- up <n>`, with labDir = options.labDir ?? $LAB_DIR ?? <repo>/.lab.
+ * `npm run lab -- up <n>`, with labDir = options.labDir ?? $LAB_DIR ?? <repo>/.lab/lab (the default lab id's folder).
  */
 import { access, readdir, readFile } from 'node:fs/promises';
 import { isAbsolute, join, relative, resolve } from 'node:path';
@@ -33,13 +33,13 @@ const REGION_MARKER = /^export default defineRegion\(/m;
 export interface LoadRegionOptions {
   /** Directory of region files. @default <repo>/regions */
   readonly regionsDir?: string;
-  /** Directory holding lab.region.json (region `lab` only). @default $LAB_DIR, else <repo>/.lab */
+  /** Directory holding lab.region.json (region `lab` only). @default $LAB_DIR, else <repo>/.lab/lab (the default lab id) */
   readonly labDir?: string;
 }
 
 /** The lab directory that `loadRegion('lab')` reads. */
 export function labDirOf(options: LoadRegionOptions = {}): string {
-  return resolve(options.labDir ?? process.env.LAB_DIR ?? join(REPO_ROOT, '.lab'));
+  return resolve(options.labDir ?? process.env.LAB_DIR ?? join(REPO_ROOT, '.lab', 'lab'));
 }
 
 function display(file: string): string {
