@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CLOUDFLARE_TOKEN_KEY, CLOUDFLARE_ZONE_KEY } from './cloudflare-secret';
-import { checkDnsLabel, checkHostName, checkPinnedImage, checkPort, checkPositiveInteger, fail } from './construct-error';
+import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPinnedImage, checkPort, checkPositiveInteger, fail } from './construct-error';
 import { appLabels, selectorLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
 import type { SecretRequirement } from './secret-requirement';
@@ -55,6 +55,12 @@ export interface RdevApiProps {
   readonly woodpeckerPublicHost: string;
   /** host:port of the in-cluster registry, e.g. `zot.platform.svc.cluster.local:5000`. */
   readonly registryUrl: string;
+  /** Registry user that may push (REGISTRY_USERNAME), e.g. zot's `ci` user. */
+  readonly registryUsername: string;
+  /** Secret holding that user's password (REGISTRY_PASSWORD), e.g. `zot-users`; declared by the registry. */
+  readonly registryPasswordSecretName: string;
+  /** Key of the password in that Secret, e.g. `ci-password`. */
+  readonly registryPasswordSecretKey: string;
   /** Issuer name for per-host certificates in the projects namespace. */
   readonly tlsIssuer: string;
   /** RuntimeClass every tenant pod gets. */
@@ -94,6 +100,13 @@ export class RdevApi extends Construct {
     checkPort(where, 'port', port);
     for (const [field, url] of [['giteaUrl', props.giteaUrl], ['woodpeckerUrl', props.woodpeckerUrl]] as const) {
       if (!/^https?:\/\/[^\s/]+(\/.*)?$/.test(url)) fail(where, field, url, 'is not an http(s) URL', "e.g. 'http://gitea-http.platform.svc.cluster.local:3000'", 'pass a full URL');
+    }
+    if (!/^[a-z][a-z0-9-]{0,31}$/.test(props.registryUsername)) {
+      fail(where, 'registryUsername', props.registryUsername, 'is not a valid registry user name', "a lower-case letter, then up to 31 lower-case letters, digits or '-', e.g. 'ci'", "pass the registry's pushing user (Zot.ciUser)");
+    }
+    checkDnsSubdomain(where, 'registryPasswordSecretName', props.registryPasswordSecretName);
+    if (!/^[-._a-zA-Z0-9]+$/.test(props.registryPasswordSecretKey)) {
+      fail(where, 'registryPasswordSecretKey', props.registryPasswordSecretKey, 'is not a valid Secret key', "letters, digits, '-', '_' or '.', e.g. 'ci-password'", "pass the registry's key (Zot.ciPasswordKey)");
     }
     const res = props.resources ?? { cpuRequest: '100m', memoryRequest: '128Mi', cpuLimit: '1', memoryLimit: '512Mi' };
     checkResources(where, 'resources', res);
@@ -141,6 +154,7 @@ export class RdevApi extends Construct {
         DEPLOY_TLS_ISSUER: props.tlsIssuer,
         DEPLOY_RUNTIME_CLASS: props.runtimeClassName,
         REGISTRY_URL: props.registryUrl,
+        REGISTRY_USERNAME: props.registryUsername,
         WOODPECKER_URL: props.woodpeckerUrl,
       },
     });
@@ -198,6 +212,8 @@ export class RdevApi extends Construct {
                   secretEnv('WOODPECKER_TOKEN', credentials, 'woodpecker-token'),
                   secretEnv('WOODPECKER_WEBHOOK_SECRET', credentials, 'woodpecker-webhook-secret'),
                   secretEnv('RDEV_API_KEY', credentials, 'api-key'),
+                  // Push credentials of the registry; rdev-api also hands them to pipelines as a Woodpecker org secret.
+                  secretEnv('REGISTRY_PASSWORD', props.registryPasswordSecretName, props.registryPasswordSecretKey),
                   secretEnv('CLOUDFLARE_API_TOKEN', props.cloudflareSecretName, CLOUDFLARE_TOKEN_KEY),
                   secretEnv('CLOUDFLARE_ZONE_ID', props.cloudflareSecretName, CLOUDFLARE_ZONE_KEY),
                 ],

@@ -220,6 +220,9 @@ function compose(region: Region): ComposedRegion {
     woodpeckerUrl: `http://${svc(woodpecker.serverServiceName, woodpecker.httpPort)}`,
     woodpeckerPublicHost: p.woodpecker.host,
     registryUrl: svc(zot.serviceName, zot.port),
+    registryUsername: zot.ciUser,
+    registryPasswordSecretName: zot.usersSecretName,
+    registryPasswordSecretKey: zot.ciPasswordKey,
     tlsIssuer: certManager.http01Issuer.name,
     runtimeClassName: RUNTIME_CLASS,
     cloudflareSecretName: CLOUDFLARE_SECRET,
@@ -276,6 +279,7 @@ function compose(region: Region): ComposedRegion {
   const secrets: SecretRequirement[] = [
     cloudflareSecretRequirement(CLOUDFLARE_SECRET, ns, p.domain),
     ...gitea.secrets,
+    ...zot.secrets,
     ...woodpecker.secrets,
     ...rdev.secrets,
   ];

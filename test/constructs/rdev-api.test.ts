@@ -17,6 +17,9 @@ const props: RdevApiProps = {
   woodpeckerUrl: 'http://woodpecker-server.platform.svc.cluster.local:8000',
   woodpeckerPublicHost: 'ci.threesix.example',
   registryUrl: 'zot.platform.svc.cluster.local:5000',
+  registryUsername: 'ci',
+  registryPasswordSecretName: 'zot-users',
+  registryPasswordSecretKey: 'ci-password',
   tlsIssuer: 'letsencrypt-http01',
   runtimeClassName: 'gvisor',
   cloudflareSecretName: 'cloudflare',
@@ -46,6 +49,7 @@ describe('RdevApi', () => {
       DEPLOY_TLS_ISSUER: 'letsencrypt-http01',
       DEPLOY_RUNTIME_CLASS: 'gvisor',
       REGISTRY_URL: 'zot.platform.svc.cluster.local:5000',
+      REGISTRY_USERNAME: 'ci',
       WOODPECKER_URL: 'http://woodpecker-server.platform.svc.cluster.local:8000',
     });
     expect(container.envFrom).toEqual([{ configMapRef: { name: 'rdev-api-config' } }]);
@@ -56,6 +60,9 @@ describe('RdevApi', () => {
     expect(envOf(container, 'GITEA_TOKEN')).toEqual({ secretKeyRef: { name: 'rdev-api-credentials', key: 'gitea-token' } });
     expect(envOf(container, 'CLOUDFLARE_API_TOKEN')).toEqual({ secretKeyRef: { name: 'cloudflare', key: 'api-token' } });
     expect(envOf(container, 'CLOUDFLARE_ZONE_ID')).toEqual({ secretKeyRef: { name: 'cloudflare', key: 'zone-id' } });
+    // The registry's push password comes from the registry's own Secret, which rdev-api does not declare.
+    expect(envOf(container, 'REGISTRY_PASSWORD')).toEqual({ secretKeyRef: { name: 'zot-users', key: 'ci-password' } });
+    expect(rdev.secrets.map((s) => s.name)).toEqual(['rdev-api-credentials']);
     const keys = rdev.secrets[0]?.keys.map((k) => [k.key, k.source]);
     expect(keys).toEqual([
       ['gitea-token', 'supply'],
@@ -103,6 +110,12 @@ describe('RdevApi', () => {
   it('accepts an image pinned by digest', () => {
     const digest = `ghcr.io/orchard9/rdev-api@sha256:${'a'.repeat(64)}`;
     expect(find(build({ ...props, image: digest }).objects, 'Deployment', 'rdev-api').spec.template.spec.containers[0].image).toBe(digest);
+  });
+
+  it('fails when the registry credentials are malformed', () => {
+    expect(() => build({ ...props, registryUsername: 'ci:x' })).toThrow(/^RdevApi 'rdev-api': registryUsername 'ci:x' is not a valid registry user name/);
+    expect(() => build({ ...props, registryPasswordSecretName: 'Zot Users' })).toThrow(/^RdevApi 'rdev-api': registryPasswordSecretName 'Zot Users' is not a valid object name/);
+    expect(() => build({ ...props, registryPasswordSecretKey: 'ci password' })).toThrow(/^RdevApi 'rdev-api': registryPasswordSecretKey 'ci password' is not a valid Secret key/);
   });
 
   it('fails when a URL is not http(s)', () => {

@@ -103,6 +103,14 @@ describe.each(['eu-central-1', 'us-east-1'] as const)('composeRegion(%s)', (name
   it('wires the apps to each other and to the region', () => {
     const rdevConfig = objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'rdev-api-config');
     expect(rdevConfig.data.REGISTRY_URL).toBe(`zot.${region.platform.namespace}.svc.cluster.local:5000`);
+    // rdev-api pushes as the user zot lets push, with the password from zot's declared users Secret.
+    const zotConfig = JSON.parse(objects.find((o) => o.kind === 'ConfigMap' && o.metadata.name === 'zot-config').data['config.json']);
+    expect(zotConfig.http.accessControl.repositories['**'].policies[0].users).toEqual([rdevConfig.data.REGISTRY_USERNAME]);
+    const rdevEnv = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'rdev-api').spec.template.spec.containers[0].env;
+    expect(rdevEnv).toContainEqual({ name: 'REGISTRY_PASSWORD', valueFrom: { secretKeyRef: { name: 'zot-users', key: 'ci-password' } } });
+    const zotUsers = composed.secrets.find((s) => s.name === 'zot-users');
+    expect(zotUsers?.namespace).toBe(region.platform.namespace);
+    expect(zotUsers?.keys.map((k) => [k.key, k.source])).toEqual([['ci-password', 'generate'], ['admin-password', 'generate']]);
     expect(rdevConfig.data.DEPLOY_NAMESPACE).toBe(region.platform.projectsNamespace);
     expect(rdevConfig.data.DEPLOY_RUNTIME_CLASS).toBe('gvisor');
     const issuer = objects.find((o) => o.kind === 'Issuer' && o.metadata.namespace === region.platform.projectsNamespace);
