@@ -1,0 +1,53 @@
+/**
+ * Load -> compose -> validate -> render for a set of regions, entirely in memory. Every region is
+ * attempted, and each failure (invalid region file, a construct refusing its props, a failing gate)
+ * is kept with its region, so the caller can report them all and write nothing.
+ */
+import { composeRegion } from '../regions/compose';
+import { listRegionNames, loadRegion, RegionValidationError } from '../regions/load';
+import { manifestsFromComposed } from './from-composed';
+import { SynthValidationError } from './synth-error';
+import { synthesizeManifests, type SynthesizedRegion } from './synth-region';
+
+export interface RegionFailure {
+  readonly region: string;
+  /** Full message: names the region, the path and the bad value. */
+  readonly message: string;
+}
+
+export interface PreparedRegions {
+  readonly ok: readonly SynthesizedRegion[];
+  readonly failures: readonly RegionFailure[];
+}
+
+export interface PrepareOptions {
+  /** Region names; @default every region file in regionsDir */
+  readonly regions?: readonly string[];
+  /** @default <repo>/regions */
+  readonly regionsDir?: string;
+}
+
+function failureOf(region: string, error: unknown): RegionFailure {
+  if (error instanceof RegionValidationError || error instanceof SynthValidationError) return { region, message: error.message };
+  // A programming error (TypeError & co.) keeps its stack: the message alone would not say where.
+  const bug = error instanceof TypeError || error instanceof ReferenceError || error instanceof RangeError || error instanceof SyntaxError;
+  const message = error instanceof Error ? (bug ? (error.stack ?? error.message) : error.message) : String(error);
+  // Constructs throw with the construct, field and value; prefix the region when they do not name it.
+  return { region, message: message.includes(`'${region}'`) ? message : `region '${region}': ${message}` };
+}
+
+export async function prepareRegions(options: PrepareOptions = {}): Promise<PreparedRegions> {
+  const loadOptions = options.regionsDir ? { regionsDir: options.regionsDir } : {};
+  const names = options.regions && options.regions.length > 0 ? [...options.regions] : await listRegionNames(options.regionsDir);
+  const ok: SynthesizedRegion[] = [];
+  const failures: RegionFailure[] = [];
+  for (const name of names) {
+    try {
+      const region = await loadRegion(name, loadOptions);
+      ok.push(synthesizeManifests(manifestsFromComposed(composeRegion(region))));
+    } catch (error) {
+      failures.push(failureOf(name, error));
+    }
+  }
+  return { ok, failures };
+}

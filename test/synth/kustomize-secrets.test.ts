@@ -1,0 +1,123 @@
+/**
+ * The synthesized output builds with `kubectl kustomize` once `npm run secrets` has run, the Secrets
+ * carry the generated keys, and no generated value leaks: not into the manifests, not into any file
+ * git tracks, not into synth's or secrets' output.
+ */
+import { execFile } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
+import { listRegionNames, REPO_ROOT } from '../../regions/load';
+import { listGeneratedFiles } from '../../synth/write/region-dir';
+import { runCli, type CliResult } from './run-cli';
+
+const exec = promisify(execFile);
+const names = await listRegionNames();
+let work: string;
+const secretsRuns = new Map<string, CliResult>();
+/** Generated values per region: `name.key` -> value. */
+const generated = new Map<string, Map<string, string>>();
+
+async function envValues(dir: string): Promise<Map<string, string>> {
+  const values = new Map<string, string>();
+  for (const f of await readdir(dir)) {
+    for (const line of (await readFile(join(dir, f), 'utf8')).split('\n')) {
+      const m = /^([-._a-zA-Z0-9]+)=(.+)$/.exec(line);
+      if (m?.[1] && m[2]) values.set(`${f.replace(/\.env$/, '')}.${m[1]}`, m[2]);
+    }
+  }
+  return values;
+}
+
+beforeAll(async () => {
+  work = await mkdtemp(join(tmpdir(), 'synth-kustomize-'));
+  const synth = await runCli('synth', ['--out', work]);
+  expect(synth.code, synth.stderr).toBe(0);
+  for (const name of names) {
+    const r = await runCli('secrets', [name, '--dist', work]);
+    expect(r.code, r.stderr).toBe(0);
+    secretsRuns.set(name, r);
+    generated.set(name, await envValues(join(work, name, 'secrets')));
+  }
+}, 300_000);
+
+afterAll(async () => {
+  if (work) await rm(work, { recursive: true, force: true });
+});
+
+describe.each(names)('region %s', (name) => {
+  it('builds with kubectl kustomize and the Secrets hold the generated keys', { timeout: 120_000 }, async () => {
+    const { stdout } = await exec('kubectl', ['kustomize', join(work, name)], { maxBuffer: 32 * 1024 * 1024 });
+    const objects = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string }; data?: Record<string, string> });
+    const secrets = objects.filter((o) => o.kind === 'Secret');
+    const values = generated.get(name) ?? new Map<string, string>();
+    expect(values.size).toBeGreaterThan(0);
+    for (const [ref, value] of values) {
+      const [secretName, key] = ref.split('.') as [string, string];
+      const secret = secrets.find((s) => s.metadata.name === secretName);
+      expect(secret, `Secret ${secretName}`).toBeDefined();
+      expect(Buffer.from(secret?.data?.[key] ?? '', 'base64').toString('utf8')).toBe(value);
+    }
+    // every secretGenerator entry became a Secret with exactly its name (no hash suffix)
+    const kustomization = readFileSync(join(work, name, 'kustomization.yaml'), 'utf8');
+    const declared = [...kustomization.matchAll(/^ {2}- name: (.+)$/gm)].map((m) => m[1]);
+    expect(secrets.map((s) => s.metadata.name).sort()).toEqual([...declared].sort());
+  });
+
+  it('each Kustomize component stamps onto a namespace created elsewhere', { timeout: 120_000 }, async () => {
+    const components = await readdir(join(work, name, 'components'));
+    expect(components.length).toBeGreaterThan(0);
+    for (const component of components) {
+      const dir = join(work, `stamp-${name}-${component}`);
+      await mkdir(dir);
+      await writeFile(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tenant-x\n');
+      await writeFile(
+        join(dir, 'kustomization.yaml'),
+        `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: tenant-x\nresources: [namespace.yaml]\ncomponents: [../${name}/components/${component}]\n`,
+      );
+      const { stdout } = await exec('kubectl', ['kustomize', dir]);
+      const objects = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } });
+      expect(objects.length).toBeGreaterThan(1);
+      for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace).toBe('tenant-x');
+    }
+  });
+
+  it('secrets lists what a person must supply, never a value, and --check fails until they are there', { timeout: 120_000 }, async () => {
+    const run = secretsRuns.get(name);
+    expect(run?.stdout).toMatch(/ supplied +MISSING: /);
+    expect(run?.stdout).toMatch(/ generated +generated now/);
+    for (const value of generated.get(name)?.values() ?? []) expect(run?.stdout).not.toContain(value);
+    const check = await runCli('secrets', [name, '--dist', work, '--check']);
+    expect(check.code).toBe(1);
+    expect(check.stdout).toMatch(/secret values missing or empty/);
+    const again = await runCli('secrets', [name, '--dist', work]);
+    expect(await envValues(join(work, name, 'secrets'))).toEqual(generated.get(name)); // re-run keeps values
+    for (const value of generated.get(name)?.values() ?? []) expect(again.stdout + again.stderr).not.toContain(value);
+  });
+});
+
+it('no generated secret value appears in the synthesized output, in synth output or in any git-tracked file', { timeout: 180_000 }, async () => {
+  const values = [...generated.values()].flatMap((m) => [...m.values()]);
+  expect(values.length).toBeGreaterThan(4);
+  const resynth = await runCli('synth', ['--out', work]);
+  expect(resynth.code).toBe(0);
+  const texts: [string, string][] = [['synth stdout/stderr', resynth.stdout + resynth.stderr]];
+  for (const name of names) {
+    for (const f of await listGeneratedFiles(join(work, name))) texts.push([`${name}/${f}`, await readFile(join(work, name, f), 'utf8')]);
+    for (const f of await listGeneratedFiles(join(REPO_ROOT, 'dist', name))) texts.push([`dist/${name}/${f}`, await readFile(join(REPO_ROOT, 'dist', name, f), 'utf8')]);
+  }
+  const { stdout } = await exec('git', ['ls-files', '-z'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
+  for (const f of stdout.split('\0').filter((x) => x !== '')) {
+    try {
+      texts.push([f, await readFile(join(REPO_ROOT, f), 'utf8')]);
+    } catch {
+      // deleted in the working tree: nothing to scan
+    }
+  }
+  const leaks = texts.flatMap(([where, text]) => (values.some((v) => text.includes(v)) ? [where] : []));
+  expect(leaks).toEqual([]);
+});
