@@ -6,7 +6,7 @@
 import { canReach, type Endpoint as PolicyEndpoint, type NamespaceInfo, type NetworkPolicyObject, type PortSet as PolicyPortSet } from '../../synth/policy';
 import type { K8sObject } from '../k8s-object';
 import type { Endpoint, Namespaces } from './endpoints';
-import { intersect, portSet, PROTOCOLS, type PortSet, type Protocol } from './port-set';
+import { intersect, portSet, type PortSet } from './port-set';
 
 /** k3s' default cluster CIDR: where pod addresses come from. */
 export const POD_NETWORK = '10.42.0.0/16';
@@ -41,15 +41,7 @@ export function reachablePorts(context: PolicyContext, source: Endpoint, destina
   return ports;
 }
 
-/** synth/policy's PortSet keeps its ranges private; its documented text form (`TCP 53, UDP 1-65535`, `none`) carries them. */
+/** synth/policy's PortSet as this module's port set (same protocol/from/to ranges). */
 export function fromPolicyPortSet(set: PolicyPortSet): PortSet {
-  const text = set.toString();
-  if (text === 'none') return portSet([]);
-  return portSet(
-    text.split(', ').map((part) => {
-      const match = /^(TCP|UDP|SCTP) (\d+)(?:-(\d+))?$/.exec(part);
-      if (!match || !PROTOCOLS.includes(match[1] as Protocol)) throw new Error(`unexpected port set text '${part}' from synth/policy`);
-      return { protocol: match[1] as Protocol, from: Number(match[2]), to: Number(match[3] ?? match[2]) };
-    }),
-  );
+  return portSet(set.toRanges());
 }
