@@ -42,10 +42,18 @@ export function createHostCgroups(id: string, name: string): string[] {
   return dirs;
 }
 
+/** A cgroup dir and its descendants. The container's systemd removes its own sub-cgroups while we walk, so a
+ *  directory that vanishes between listing and reading is simply not part of the tree any more. */
 function subtree(dir: string): string[] {
-  if (!existsSync(dir)) return [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === 'ENOENT' || dir === '') return [];
+    throw err;
+  }
   const out = [dir];
-  for (const e of readdirSync(dir, { withFileTypes: true })) if (e.isDirectory()) out.push(...subtree(join(dir, e.name)));
+  for (const e of entries) if (e.isDirectory()) out.push(...subtree(join(dir, e.name)));
   return out;
 }
 

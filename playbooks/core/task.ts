@@ -1,0 +1,101 @@
+/**
+ * The task model (pyinfra shape): a task turns arguments plus facts into a read-only PLAN; the executor alone
+ * decides whether the plan's commands run. A plan without commands is "no change", which is what makes check
+ * mode honest: in check mode the same plans are computed from the same real probes, and nothing runs.
+ *
+ *   export const kernelModule: Task<{ name: string }> = {
+ *     id: 'kernel.module',
+ *     probes: (host, { name }) => [moduleLoaded(name)],
+ *     async plan(host, { name }) {
+ *       return (await host.fact(moduleLoaded(name))) ? ok(`${name} loaded`) : change(`load ${name}`, [sh`modprobe ${name}`]);
+ *     },
+ *   };
+ */
+import type { Fact } from './fact';
+import type { HostFacts } from './facts';
+import type { VarValue } from './inventory';
+
+/**
+ * One shell command of a plan. A plain string is shown as it is (redacted); `{ run, display }` shows `display`
+ * instead, for commands that carry a payload (file contents) which would only clutter messages.
+ */
+export type Command = string | { readonly run: string; readonly display: string };
+
+export type Plan =
+  /** Already in the desired state. */
+  | { readonly kind: 'ok'; readonly summary: string }
+  /** Not in the desired state: these commands (run in order, stopping at the first failure) converge it. */
+  | { readonly kind: 'change'; readonly summary: string; readonly commands: readonly Command[]; readonly diff?: string; readonly confirm?: Confirmation }
+  /** Does not apply to this host (the summary says why, e.g. "container: modules are the host kernel's"). */
+  | { readonly kind: 'skip'; readonly summary: string };
+
+/**
+ * A commit-confirm step (e.g. a firewall change): after the plan's commands succeeded, the executor opens a NEW
+ * connection to the host (the way a fresh login would come in) and runs `commands` over it. When the connection
+ * cannot be opened or the commands fail within `timeoutMs`, the step fails with `failure` (the host is expected to
+ * undo the change by itself, e.g. with a rollback timer armed by the plan's commands).
+ */
+export interface Confirmation {
+  readonly commands: readonly Command[];
+  /** Bound on opening the new connection plus running the commands. */
+  readonly timeoutMs: number;
+  /** Why the change is not kept when confirmation fails, e.g. "firewall change cut new SSH logins; rolled back". */
+  readonly failure: string;
+}
+
+export function ok(summary: string): Plan {
+  return { kind: 'ok', summary };
+}
+
+export function change(summary: string, commands: readonly Command[], opts: { diff?: string; confirm?: Confirmation } = {}): Plan {
+  if (commands.length === 0) throw new Error(`change('${summary}'): a change needs at least one command (use ok() for no change)`);
+  return {
+    kind: 'change',
+    summary,
+    commands,
+    ...(opts.diff === undefined ? {} : { diff: opts.diff }),
+    ...(opts.confirm === undefined ? {} : { confirm: opts.confirm }),
+  };
+}
+
+export function skip(summary: string): Plan {
+  return { kind: 'skip', summary };
+}
+
+/** What a plan (and a step's `when`/`args` function) may see of a host: read-only, no way to run commands. */
+export interface HostView {
+  readonly name: string;
+  /** Address the runner dials. */
+  readonly address: string;
+  /** Groups (pools) the host belongs to, plus `all`. */
+  readonly groups: readonly string[];
+  /** Inventory vars (pool vars overridden by host vars) overridden by play vars and run vars. */
+  readonly vars: Readonly<Record<string, VarValue>>;
+  /** Facts gathered once when the host joined the play (one round trip). */
+  readonly facts: HostFacts;
+  /** Whether this is a check-mode run (plans only). Plans must not depend on it; informational. */
+  readonly check: boolean;
+  /** A probe result: from the batch the executor prefetched, or fetched now (one round trip) when not declared. */
+  fact<T>(fact: Fact<T>): Promise<T>;
+}
+
+export interface Task<A> {
+  /** `module.action`, e.g. `file.template`, `sysctl.set`. */
+  readonly id: string;
+  /**
+   * The probes `plan` will ask for, declared up front so the executor fetches those of every step of a play in one
+   * round trip. Optional: an undeclared probe still works, it just costs its own round trip.
+   */
+  probes?(host: HostView, args: A): readonly Fact<unknown>[];
+  /** Read-only: compute what would change. Never runs commands (HostView cannot). */
+  plan(host: HostView, args: A): Promise<Plan>;
+}
+
+/** Print form of a command (its `display` or the text itself). */
+export function commandText(command: Command): string {
+  return typeof command === 'string' ? command : command.display;
+}
+
+export function commandRun(command: Command): string {
+  return typeof command === 'string' ? command : command.run;
+}

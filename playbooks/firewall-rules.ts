@@ -1,0 +1,80 @@
+/**
+ * The firewall of one host, computed from the region (pure): which sources may reach which ports, as the vars of
+ * templates/nftables-platform.nft.hbs. Decisions (seed: infra README of eu-central-1):
+ *   - input: default drop; established/related, loopback, ICMP/ICMPv6 and DHCP replies; SSH only from admin CIDRs;
+ *     k3s ports only from the private network (and the pod network where pods must reach the node); the API (6443)
+ *     also from the admin CIDRs on servers, for the operator's kubeconfig.
+ *   - 80/443 only from the load balancer and Cloudflare, and only on run-pool nodes (checked in prerouting too,
+ *     because ServiceLB/hostPort traffic is DNATed to pods and never reaches the input hook).
+ *   - SMTP (25, 465, 587) refused in output and forward on every node (customer workloads must not send mail).
+ *   - pod traffic (forward) to the metadata service 169.254.169.254 dropped.
+ */
+import { formatCidr, mustParseCidr, type Cidr } from '../regions/net';
+import type { Region, ResolvedHost } from '../regions/types';
+import { ValidationError } from './core';
+
+export const FIREWALL_FAMILY = 'inet' as const;
+export const FIREWALL_TABLE = 'platform';
+export const SMTP_PORTS = [25, 465, 587] as const;
+export const METADATA_ADDRESS = '169.254.169.254';
+
+export interface AddressSets {
+  readonly v4: string;
+  readonly v6: string;
+}
+
+export interface FirewallVars {
+  readonly region: string;
+  readonly host: string;
+  readonly pool: string;
+  readonly table: string;
+  readonly sshPort: number;
+  /** k3s server: API 6443, etcd 2379-2380. */
+  readonly server: boolean;
+  /** run pool: 80/443 from the web sources. */
+  readonly run: boolean;
+  readonly admin: AddressSets;
+  readonly private: AddressSets;
+  readonly pods: AddressSets;
+  readonly web: AddressSets;
+  /** `8472` (vxlan) or `51820-51821` (wireguard-native). */
+  readonly overlayPorts: string;
+  readonly smtpPorts: string;
+  readonly metadataAddress: string;
+}
+
+/** Elements of an nft set body for one family, e.g. `10.0.0.0/16, 198.51.100.0/28` ('' when none). */
+function sets(region: Region, what: string, cidrs: readonly string[]): AddressSets {
+  const parsed: Cidr[] = cidrs.map((text) => {
+    try {
+      return mustParseCidr(text.includes('/') ? text : `${text}/${text.includes(':') ? 128 : 32}`);
+    } catch {
+      throw new ValidationError(`region '${region.name}': ${what} entry '${text}' is not an IP address or CIDR (expected e.g. 198.51.100.0/28)`);
+    }
+  });
+  const uniq = (family: 4 | 6) => [...new Set(parsed.filter((c) => c.family === family).map(formatCidr))].join(', ');
+  return { v4: uniq(4), v6: uniq(6) };
+}
+
+export function firewallVars(region: Region, host: ResolvedHost): FirewallVars {
+  const admin = sets(region, 'network.adminCidrs', region.network.adminCidrs);
+  if (!admin.v4 && !admin.v6) {
+    throw new ValidationError(`region '${region.name}': network.adminCidrs is empty (expected at least one CIDR that may SSH to the hosts; an empty list would lock everyone out)`);
+  }
+  return {
+    region: region.name,
+    host: host.name,
+    pool: host.pool,
+    table: FIREWALL_TABLE,
+    sshPort: host.sshPort,
+    server: host.pool === 'ctrl',
+    run: host.pool === 'run',
+    admin,
+    private: sets(region, 'network.privateCidr', [region.network.privateCidr]),
+    pods: sets(region, 'network.clusterCidr', [region.network.clusterCidr]),
+    web: sets(region, 'network.loadBalancerIps + cloudflareCidrs', [...region.network.loadBalancerIps, ...region.network.cloudflareCidrs]),
+    overlayPorts: region.k3s.flannelBackend === 'vxlan' ? '8472' : '51820-51821',
+    smtpPorts: SMTP_PORTS.join(', '),
+    metadataAddress: METADATA_ADDRESS,
+  };
+}

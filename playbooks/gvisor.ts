@@ -1,0 +1,63 @@
+/**
+ * gvisor: the gVisor sandbox on the run pool: runsc and containerd-shim-runsc-v1 from the gVisor release (or the
+ * region's mirror), checksum-verified with the published sha512, and a k3s containerd config template that adds
+ * the `runsc` runtime (RuntimeClass `gvisor`, see constructs/gvisor-runtime-class.ts). The template is
+ * config-v3.toml.tmpl for containerd 2 (k3s >= 1.31) and config.toml.tmpl before. When k3s is already installed,
+ * k3s-agent restarts to load it (once, through the same input stamp the k3s playbook uses).
+ *
+ * Needs from the region: k3s.gvisorVersion, k3s.version, k3s.mirrorUrl (optional), the run pool.
+ */
+import { readFileSync } from 'node:fs';
+import type { Region } from '../regions/types';
+import { definePlaybook, renderTemplate, step, type Play } from './core';
+import { GVISOR_BINARIES, gvisorUrl } from './gvisor-release';
+import { k3sInputs } from './k3s-inputs';
+import { containerdTemplatePath, K3S_CONTAINERD_DIR } from './k3s-layout';
+import { k3sMinor } from './k3s-release';
+import { poolHosts, regionHost } from './region-hosts';
+import { defineRegionPlaybook } from './region-playbook';
+import { directory, file } from './tasks';
+import { k3sService } from './tasks/k3s-service';
+import { sha512Download } from './tasks/sha512-download';
+import { templatePath } from './template-path';
+
+export function renderContainerdTemplate(region: Region): string {
+  const minor = k3sMinor(region.k3s.version);
+  return renderTemplate(
+    readFileSync(templatePath('containerd-config.toml.tmpl.hbs'), 'utf8'),
+    { region: region.name, k3sVersion: region.k3s.version, v3: minor >= 31, containerdMajor: minor >= 31 ? 2 : 1 },
+    'templates/containerd-config.toml.tmpl.hbs',
+  );
+}
+
+export function buildGvisor(region: Region) {
+  const run = poolHosts(region, 'run').map((h) => h.name);
+  const plays: Play[] = run.length === 0 ? [] : [
+    {
+      name: 'gVisor on the run pool',
+      hosts: run,
+      steps: [
+        ...GVISOR_BINARIES.map((b) =>
+          step(`Ensure ${b} ${region.k3s.gvisorVersion} is installed (sha512-verified)`, sha512Download, (h) => ({ ...gvisorUrl(region, h.facts.arch, b), path: `/usr/local/bin/${b}`, mode: '0755' }), { tags: ['gvisor'] }),
+        ),
+        step('Ensure the k3s containerd config directory exists', directory, { path: K3S_CONTAINERD_DIR, mode: '0755' }, { tags: ['gvisor'] }),
+        step('Ensure the containerd config template adds the runsc runtime', file, {
+          path: containerdTemplatePath(k3sMinor(region.k3s.version)),
+          content: renderContainerdTemplate(region),
+          mode: '0644',
+        }, { tags: ['gvisor'] }),
+        step('Ensure k3s-agent runs with the runsc runtime loaded', k3sService, (h) => ({ unit: 'k3s-agent', inputs: k3sInputs(region, regionHost(region, h.name)) }), {
+          tags: ['gvisor'],
+          when: (h) => h.facts.k3sVersion !== null,
+        }),
+      ],
+    },
+  ];
+  return definePlaybook({ name: 'gvisor', description: 'gVisor runsc + containerd runtime on the run pool', plays });
+}
+
+export default defineRegionPlaybook({
+  name: 'gvisor',
+  description: 'gVisor (runsc, containerd-shim-runsc-v1, sha512-verified) and the containerd runtime on the run pool',
+  build: buildGvisor,
+});

@@ -1,0 +1,155 @@
+/**
+ * k3s: the cluster. The first server initialises it (cluster-init, generates the join tokens on the host), further
+ * servers join one at a time (serial 1) only while the cluster is healthy (each server's play ends with a bounded
+ * health gate; a failed gate stops the rollout), agents join per pool with the agent token, node labels and taints
+ * (set at registration by config.yaml, reconciled through the API on later runs), cert-manager is installed
+ * through k3s's auto-deploy manifests, and the operator gets a kubeconfig with the API endpoint rewritten.
+ *
+ * Needs from the region: k3s.version (pinned), k3s.mirrorUrl (optional), k3s.flannelBackend,
+ * k3s.certManagerVersion, network.clusterCidr/serviceCidr, hosts (privateIp = node-ip, publicIp = tls-san),
+ * pool labels and taints. Optional var on the first server: `kubeconfigPath` (default <repo>/.kube/<region>.yaml).
+ */
+import { join } from 'node:path';
+import { REPO_ROOT } from '../regions/load';
+import type { Region, ResolvedHost } from '../regions/types';
+import { definePlaybook, sh, step, type HostView, type Play, type Step } from './core';
+import { renderCertManager, renderK3sConfig, renderK3sUnit } from './k3s-config';
+import { K3S_AGENT_TOKEN, K3S_BIN, K3S_CONFIG, K3S_CONFIG_DIR, K3S_MANIFESTS, K3S_SERVER_TOKEN, unitOf, type K3sRole } from './k3s-layout';
+import { k3sInputs } from './k3s-inputs';
+import { k3sAsset } from './k3s-release';
+import { firstServer, poolHosts, regionHost } from './region-hosts';
+import { defineRegionPlaybook } from './region-playbook';
+import { command, directory, file, systemdUnit, waitFor } from './tasks';
+import { generateTokenCommand, JoinTokens, readJoinTokens, tokenFile } from './tasks/k3s-join-tokens';
+import { K3S_KUBECTL, nodeMetadata } from './tasks/k3s-node-metadata';
+import { k3sService } from './tasks/k3s-service';
+import { kubeconfig } from './tasks/k3s-kubeconfig';
+import { verifiedDownload } from './tasks/verified-download';
+
+export function kubeconfigPathOf(region: Region, h: HostView): string {
+  const v = h.vars.kubeconfigPath;
+  return typeof v === 'string' && v ? v : join(REPO_ROOT, '.kube', `${region.name}.yaml`);
+}
+
+const hostOf = (region: Region, h: HostView): ResolvedHost => regionHost(region, h.name);
+
+/** Binary, config, unit and service of one node (server or agent). */
+export function nodeSteps(region: Region, role: K3sRole): Step[] {
+  const unit = unitOf(role);
+  return [
+    step(`Ensure the k3s ${region.k3s.version} binary is installed (checksum-verified)`, verifiedDownload, (h) => {
+      const asset = k3sAsset(region, h.facts.arch);
+      return { url: asset.binaryUrl, checksumsUrl: asset.checksumsUrl, asset: asset.binary, path: K3S_BIN, mode: '0755' };
+    }, { tags: ['k3s', 'binary'] }),
+    step('Ensure /etc/rancher/k3s/config.yaml matches the region', file, (h) => ({ path: K3S_CONFIG, content: renderK3sConfig(region, hostOf(region, h)), mode: '0600' }), { tags: ['k3s', 'config'] }),
+    ...(role === 'server'
+      ? [
+          step('Ensure the k3s manifests directory exists', directory, { path: K3S_MANIFESTS, mode: '0700' }, { tags: ['k3s', 'cert-manager'] }),
+          step(`Ensure cert-manager ${region.k3s.certManagerVersion} is in the auto-deploy manifests`, file, {
+            path: `${K3S_MANIFESTS}/cert-manager.yaml`,
+            content: renderCertManager(region),
+            mode: '0600',
+          }, { tags: ['k3s', 'cert-manager'] }),
+        ]
+      : []),
+    step(`Ensure the ${unit} unit is installed`, systemdUnit, { name: `${unit}.service`, content: renderK3sUnit(region, role, K3S_BIN) }, { tags: ['k3s'] }),
+    step(`Ensure ${unit} runs with the current binary, config and token`, k3sService, (h) => ({ unit, inputs: k3sInputs(region, hostOf(region, h)) }), { tags: ['k3s'] }),
+  ];
+}
+
+/** The bounded health gate of a server: API ready, and this node registered. */
+export function serverHealthSteps(timeoutSeconds = 300): Step[] {
+  return [
+    step('Wait until the Kubernetes API answers ready', waitFor, { command: `${K3S_KUBECTL} get --raw /readyz >/dev/null 2>&1`, timeoutSeconds, intervalSeconds: 2 }, { tags: ['k3s'] }),
+    step('Wait until this node is registered', waitFor, (h) => ({ command: sh`${K3S_KUBECTL.split(' ')} get node ${h.name} >/dev/null 2>&1`, timeoutSeconds, intervalSeconds: 2 }), { tags: ['k3s'] }),
+  ];
+}
+
+function joinGate(region: Region): Step {
+  const first = firstServer(region);
+  return step(`Wait until the API of ${first.name} is reachable on the private network`, waitFor, { port: 6443, host: first.privateIp, timeoutSeconds: 180 }, { tags: ['k3s'] });
+}
+
+export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
+  const first = firstServer(region);
+  const otherServers = poolHosts(region, 'ctrl').slice(1).map((h) => h.name);
+  const tokens = new JoinTokens();
+  const plays: Play[] = [
+    {
+      name: `First k3s server (${first.name}, cluster-init)`,
+      hosts: [first.name],
+      maxFailPercent: 0,
+      steps: [
+        step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
+        step('Ensure the server join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_SERVER_TOKEN), creates: K3S_SERVER_TOKEN, summary: `generate ${K3S_SERVER_TOKEN}` }, { tags: ['k3s'] }),
+        step('Ensure the agent join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_AGENT_TOKEN), creates: K3S_AGENT_TOKEN, summary: `generate ${K3S_AGENT_TOKEN}` }, { tags: ['k3s'] }),
+        ...nodeSteps(region, 'server'),
+        ...serverHealthSteps(),
+        step('Read the join tokens (kept in memory, redacted)', readJoinTokens, { store: tokens, serverFile: K3S_SERVER_TOKEN, agentFile: K3S_AGENT_TOKEN }, { tags: ['k3s', 'always'] }),
+      ],
+    },
+  ];
+  if (otherServers.length) {
+    plays.push({
+      name: 'Further k3s servers (one at a time, while the cluster is healthy)',
+      hosts: otherServers,
+      serial: 1,
+      maxFailPercent: 0,
+      steps: [
+        joinGate(region),
+        step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
+        step('Ensure the server join token file is in place (0600)', tokenFile, { path: K3S_SERVER_TOKEN, token: () => tokens.server, from: first.name }, { tags: ['k3s'] }),
+        step('Ensure the agent join token file is in place (0600)', tokenFile, { path: K3S_AGENT_TOKEN, token: () => tokens.agent, from: first.name }, { tags: ['k3s'] }),
+        ...nodeSteps(region, 'server'),
+        ...serverHealthSteps(),
+      ],
+    });
+  }
+  for (const pool of ['run', 'build', 'ops'] as const) {
+    const hosts = poolHosts(region, pool).map((h) => h.name);
+    if (hosts.length === 0) continue;
+    plays.push({
+      name: `k3s agents: ${pool} pool (join with the agent token, ${pool} labels and taints)`,
+      hosts,
+      steps: [
+        joinGate(region),
+        step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
+        step('Ensure the agent join token file is in place (0600)', tokenFile, { path: K3S_AGENT_TOKEN, token: () => tokens.agent, from: first.name }, { tags: ['k3s'] }),
+        ...nodeSteps(region, 'agent'),
+        step('Wait until k3s-agent is active', waitFor, { command: 'systemctl is-active --quiet k3s-agent', timeoutSeconds: 120, intervalSeconds: 2 }, { tags: ['k3s'] }),
+      ],
+    });
+  }
+  plays.push({
+    name: 'Cluster: node labels and taints, cert-manager, operator kubeconfig',
+    hosts: [first.name],
+    steps: [
+      step('Wait until every host of the region is a node', waitFor, {
+        command: `for n in ${region.hosts.map((h) => sh`${h.name}`).join(' ')}; do ${K3S_KUBECTL} get node "$n" >/dev/null 2>&1 || exit 1; done`,
+        timeoutSeconds: 300,
+        intervalSeconds: 3,
+      }, { tags: ['k3s', 'nodes'] }),
+      step('Ensure node labels and taints match the region (through the API)', nodeMetadata, {
+        nodes: region.hosts.map((h) => ({ name: h.name, labels: h.labels, taints: h.taints })),
+      }, { tags: ['k3s', 'nodes'] }),
+      step('Wait until the cert-manager CRDs exist', waitFor, {
+        command: `${K3S_KUBECTL} get crd certificates.cert-manager.io issuers.cert-manager.io clusterissuers.cert-manager.io >/dev/null 2>&1`,
+        timeoutSeconds: 600,
+        intervalSeconds: 5,
+      }, { tags: ['k3s', 'cert-manager'] }),
+      step('Fetch the operator kubeconfig (git-ignored, 0600, never printed)', kubeconfig, (h) => ({
+        localPath: kubeconfigPathOf(region, h),
+        serverUrl: `https://${first.publicIp}:6443`,
+        name: region.name,
+      }), { tags: ['k3s', 'kubeconfig'] }),
+    ],
+  });
+  return definePlaybook({ name: 'k3s', description: 'k3s servers, agents, node metadata, cert-manager and the operator kubeconfig', plays });
+}
+
+export default defineRegionPlaybook({
+  name: 'k3s',
+  description: 'k3s servers (one at a time), agents per pool, node labels/taints, cert-manager, operator kubeconfig',
+  build: buildK3s,
+});
+

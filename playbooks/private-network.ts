@@ -1,0 +1,73 @@
+/**
+ * The private network of one host, from the region and the host's interfaces (pure). Decisions:
+ *   - hetzner-cloud: the interface is the one holding an address inside network.privateCidr (Hetzner's DHCP puts
+ *     it there): found by subnet, not by name. A /32 lease (Hetzner style) gets the on-link route to the network
+ *     gateway (first address of privateCidr) and the route to privateCidr through it.
+ *   - hetzner-robot (dedicated): a VLAN interface `vlan<id>` on the uplink (the interface holding the public IP),
+ *     MTU 1400 (vSwitch), address in network.vswitch.cidr, route to the whole privateCidr (the cloud network) via
+ *     the vSwitch gateway.
+ *   - contabo: the interface holding an address inside privateCidr, else the only other Ethernet interface without
+ *     an IPv4 address (Contabo's private-network NIC comes up unconfigured); host var `privateMac` disambiguates.
+ * Persisted as a boot-time oneshot unit running one idempotent script (`ip ... replace`), which works the same
+ * under ifupdown, systemd-networkd or neither (lab hosts), and matches interfaces by MAC at boot.
+ */
+import { contains, mustParseCidr, mustParseIp, cidrHost, formatIp } from '../regions/net';
+import type { Region, ResolvedHost } from '../regions/types';
+import { ValidationError, type NetworkInterface } from './core';
+
+export interface PrivateNetworkVars {
+  readonly region: string;
+  readonly host: string;
+  readonly provider: string;
+  readonly privateIp: string;
+  readonly prefix: number;
+  readonly privateCidr: string;
+  /** Interface carrying the private address (cloud/contabo): its MAC and current name. */
+  readonly mac: string;
+  readonly device: string;
+  /** On-link gateway for a /32 address (hetzner-cloud), '' otherwise. */
+  readonly gateway: string;
+  readonly uplinkMac: string;
+  readonly vlan: false | { readonly name: string; readonly id: number; readonly mtu: number; readonly gateway: string };
+}
+
+const where = (region: Region, host: ResolvedHost) => `region '${region.name}', host '${host.name}' (${host.provider})`;
+
+function inPrivate(region: Region, address: string): boolean {
+  const ip = mustParseIp(address);
+  return ip.family === 4 && contains(mustParseCidr(region.network.privateCidr), ip);
+}
+
+export function privateNetworkVars(region: Region, host: ResolvedHost, interfaces: readonly NetworkInterface[], privateMac?: string): PrivateNetworkVars {
+  const privateCidr = region.network.privateCidr;
+  const base = { region: region.name, host: host.name, provider: host.provider, privateIp: host.privateIp, privateCidr };
+  const withMac = interfaces.filter((i) => i.mac && i.name !== 'lo');
+  if (host.provider === 'hetzner-robot') {
+    const vs = region.network.vswitch;
+    if (!vs) throw new ValidationError(`${where(region, host)}: a dedicated host needs network.vswitch (expected { vlanId, cidr, gateway }; fix: add the vSwitch of the region)`);
+    const uplink = withMac.find((i) => i.addresses.some((a) => a.address === host.publicIp));
+    if (!uplink?.mac) throw new ValidationError(`${where(region, host)}: no interface holds the public IP ${host.publicIp} (expected the uplink the vSwitch VLAN rides on; found: ${interfaces.map((i) => i.name).join(', ')})`);
+    return { ...base, prefix: mustParseCidr(vs.cidr).prefix, mac: uplink.mac, device: `vlan${vs.vlanId}`, gateway: '', uplinkMac: uplink.mac, vlan: { name: `vlan${vs.vlanId}`, id: vs.vlanId, mtu: vs.mtu, gateway: vs.gateway } };
+  }
+  let iface: NetworkInterface | undefined;
+  if (privateMac) {
+    iface = withMac.find((i) => i.mac === privateMac.toLowerCase());
+    if (!iface) throw new ValidationError(`${where(region, host)}: var privateMac '${privateMac}' matches no interface (found: ${withMac.map((i) => `${i.name} ${i.mac}`).join(', ')})`);
+  }
+  iface ??= withMac.find((i) => i.addresses.some((a) => a.family === 'inet' && inPrivate(region, a.address)));
+  if (!iface && host.provider === 'contabo') {
+    const bare = withMac.filter((i) => !i.addresses.some((a) => a.family === 'inet') && !/^(vlan|veth|cni|flannel|docker|br-|virbr)/.test(i.name));
+    if (bare.length === 1) iface = bare[0];
+    else if (bare.length > 1) throw new ValidationError(`${where(region, host)}: several unconfigured interfaces (${bare.map((i) => `${i.name} ${i.mac}`).join(', ')}) could be the private NIC (expected one; fix: set the host var privateMac)`);
+  }
+  if (!iface?.mac) {
+    throw new ValidationError(`${where(region, host)}: no interface has an address in ${privateCidr} (expected the private network's interface; fix: attach the server to the network in the provider's console, or set the host var privateMac)`);
+  }
+  const current = iface.addresses.find((a) => a.family === 'inet' && inPrivate(region, a.address));
+  if (current && current.address !== host.privateIp) {
+    throw new ValidationError(`${where(region, host)}: interface ${iface.name} has ${current.address}/${current.prefixLength} in ${privateCidr}, but the region says privateIp ${host.privateIp} (fix the region or the provider's assignment)`);
+  }
+  const prefix = current?.prefixLength ?? mustParseCidr(privateCidr).prefix;
+  const gateway = host.provider === 'hetzner-cloud' && prefix === 32 ? formatIp(cidrHost(mustParseCidr(privateCidr), 1)) : '';
+  return { ...base, prefix, mac: iface.mac, device: iface.name, gateway, uplinkMac: '', vlan: false };
+}

@@ -1,0 +1,34 @@
+/** `user.authorized-key`: this public key is in the user's ~/.ssh/authorized_keys (other keys are left alone). */
+import { change, defineFact, ok, sh, ValidationError, type Fact, type Task } from '../core';
+import { userInfo } from './facts/user-info';
+
+export interface AuthorizedKeyArgs {
+  readonly user: string;
+  /** One public key line, e.g. `ssh-ed25519 AAAA... ops@laptop`. */
+  readonly key: string;
+}
+
+function keyPresent(user: string, key: string): Fact<boolean> {
+  return defineFact(`user.authorized-key:${user}:${key}`, sh`h=$(getent passwd ${user} | cut -d: -f6) && grep -qxF -e ${key} "$h/.ssh/authorized_keys"`, ({ exitCode }) => exitCode === 0);
+}
+
+export const authorizedKey: Task<AuthorizedKeyArgs> = {
+  id: 'user.authorized-key',
+  probes: (_h, a) => [userInfo(a.user), keyPresent(a.user, a.key.trim())],
+  async plan(host, a) {
+    const key = a.key.trim();
+    if (!/^(ssh-(ed25519|rsa)|ecdsa-sha2-nistp(256|384|521)|sk-\S+) [A-Za-z0-9+/=]+( .*)?$/.test(key) || key.includes('\n')) {
+      throw new ValidationError(`user.authorized-key for ${a.user}: '${key.slice(0, 40)}…' is not one public key line (expected e.g. 'ssh-ed25519 AAAA... comment')`);
+    }
+    const u = await host.fact(userInfo(a.user));
+    if (!u) throw new ValidationError(`user.authorized-key on '${host.name}': user '${a.user}' does not exist (expected an existing user; fix: add a user.present step first)`);
+    if (await host.fact(keyPresent(a.user, key))) return ok(`key present for ${a.user}`);
+    const dir = `${u.home}/.ssh`;
+    const file = `${dir}/authorized_keys`;
+    const owner = `${u.uid}:${u.gid}`;
+    return change(`add key ${key.split(' ').slice(0, 3).join(' ').slice(0, 60)} for ${a.user}`, [
+      sh`mkdir -p ${dir} && chmod 700 ${dir} && chown ${owner} ${dir}`,
+      sh`touch ${file} && { [ ! -s ${file} ] || [ -z "$(tail -c 1 ${file})" ] || echo >> ${file}; } && printf '%s\n' ${key} >> ${file} && chmod 600 ${file} && chown ${owner} ${file}`,
+    ]);
+  },
+};

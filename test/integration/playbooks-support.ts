@@ -1,0 +1,44 @@
+/** Running this project's playbooks against a lab region from integration tests. */
+import type { Region } from '../../regions/types';
+import { runPlaybook, sshConnector, type RunEvent, type RunResult } from '../../playbooks/core';
+import { inventoryFromRegion } from '../../playbooks/inventory';
+import type { RegionPlaybook } from '../../playbooks/region-playbook';
+
+export interface PlayOutcome extends RunResult {
+  readonly events: readonly RunEvent[];
+  /** Sum of `changed` over every host. */
+  readonly changed: number;
+  /** Every task.result that failed, as `host: task: error`. */
+  readonly failures: readonly string[];
+  /** Every task.result that changed, as `host: task: summary`. */
+  readonly changes: readonly string[];
+}
+
+export async function play(playbook: RegionPlaybook, region: Region, options: { check?: boolean; limit?: string[] } = {}): Promise<PlayOutcome> {
+  const { inventory, ssh } = inventoryFromRegion(region);
+  const connect = sshConnector(ssh);
+  const events: RunEvent[] = [];
+  try {
+    const res = await runPlaybook(playbook.build(region), inventory, {
+      connect,
+      check: options.check ?? false,
+      onEvent: (e) => events.push(e),
+      ...(options.limit ? { limit: options.limit } : {}),
+    });
+    const results = events.filter((e): e is Extract<RunEvent, { type: 'task.result' }> => e.type === 'task.result');
+    return {
+      ...res,
+      events,
+      changed: Object.values(res.recap).reduce((n, r) => n + r.changed, 0),
+      failures: results.filter((e) => e.status === 'failed' || e.status === 'unreachable').map((e) => `${e.host}: ${e.task}: ${e.error ?? e.summary}`),
+      changes: results.filter((e) => e.status === 'changed').map((e) => `${e.host}: ${e.task}: ${e.summary}`),
+    };
+  } finally {
+    await connect.close();
+  }
+}
+
+/** The region with extra vars on every host (e.g. a short firewall rollback window for tests). */
+export function withHostVars(region: Region, vars: Readonly<Record<string, string | number | boolean>>): Region {
+  return { ...region, hosts: region.hosts.map((h) => ({ ...h, vars: { ...h.vars, ...vars } })) };
+}

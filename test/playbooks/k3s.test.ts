@@ -1,0 +1,147 @@
+/** The k3s config rendered from the shipped regions, the k3s playbook's shape, and its tasks' plans. */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import { loadRegion } from '../../regions/load';
+import { Secret, redact } from '../../playbooks/core';
+import k3s from '../../playbooks/k3s';
+import { renderCertManager, renderK3sConfig, renderK3sUnit } from '../../playbooks/k3s-config';
+import { k3sAsset } from '../../playbooks/k3s-release';
+import { regionHost } from '../../playbooks/region-hosts';
+import { JoinTokens, readJoinTokens, tokenFile } from '../../playbooks/tasks/k3s-join-tokens';
+import { rewriteKubeconfig } from '../../playbooks/tasks/k3s-kubeconfig';
+import { nodeMetadataCommands } from '../../playbooks/tasks/k3s-node-metadata';
+import { fakeHost } from './support/fake-host';
+
+describe('k3s config.yaml', () => {
+  it('first server: cluster-init, token files, CIDRs, backend, node-ip, tls-san, secrets encryption, admission plugins', async () => {
+    const region = await loadRegion('eu-central-1');
+    const cfg = parse(renderK3sConfig(region, regionHost(region, 'ctrl-1'))) as Record<string, unknown>;
+    expect(cfg).toMatchObject({
+      'cluster-init': true,
+      'token-file': '/etc/rancher/k3s/server-token',
+      'agent-token-file': '/etc/rancher/k3s/agent-token',
+      'cluster-cidr': '10.42.0.0/16',
+      'service-cidr': '10.43.0.0/16',
+      'flannel-backend': 'wireguard-native',
+      'node-ip': '10.0.0.11',
+      'node-name': 'ctrl-1',
+      'secrets-encryption': true,
+      'kube-apiserver-arg': ['enable-admission-plugins=NodeRestriction,PodNodeSelector'],
+      'tls-san': ['10.0.0.11', '203.0.113.11'],
+      'node-label': ['node.platform/pool=ctrl'],
+      'node-taint': ['node-role.kubernetes.io/control-plane:NoSchedule'],
+    });
+    expect(cfg).not.toHaveProperty('server');
+    expect(cfg).not.toHaveProperty('disable');
+    expect(cfg).not.toHaveProperty('token');
+  });
+
+  it('further servers join the first one; agents use the agent token with their pool labels and taints', async () => {
+    const region = await loadRegion('eu-central-1');
+    const ctrl2 = parse(renderK3sConfig(region, regionHost(region, 'ctrl-2'))) as Record<string, unknown>;
+    expect(ctrl2.server).toBe('https://10.0.0.11:6443');
+    expect(ctrl2).not.toHaveProperty('cluster-init');
+    const run1 = parse(renderK3sConfig(region, regionHost(region, 'run-1'))) as Record<string, unknown>;
+    expect(run1).toMatchObject({
+      server: 'https://10.0.0.11:6443',
+      'token-file': '/etc/rancher/k3s/agent-token',
+      'node-ip': '10.0.1.21',
+      'node-label': ['node.platform/pool=run'],
+      'node-taint': ['platform/run=gvisor:NoSchedule'],
+    });
+    expect(run1).not.toHaveProperty('agent-token-file');
+    expect(run1).not.toHaveProperty('secrets-encryption');
+    const ops = parse(renderK3sConfig(region, regionHost(region, 'ops-1'))) as Record<string, unknown>;
+    expect(ops['node-label']).toEqual(['node.platform/pool=ops', 'platform/storage=raid1']);
+    expect(ops).not.toHaveProperty('node-taint');
+  });
+
+  it('units carry no token and no flags: everything comes from config.yaml', async () => {
+    const region = await loadRegion('us-east-1');
+    for (const role of ['server', 'agent'] as const) {
+      const unit = renderK3sUnit(region, role, '/usr/local/bin/k3s');
+      expect(unit).toMatch(new RegExp(`^ExecStart=/usr/local/bin/k3s ${role}$`, 'm'));
+      expect(unit.split('\n').filter((l) => !l.startsWith('#')).join('\n')).not.toMatch(/token/i);
+    }
+  });
+
+  it('cert-manager HelmChart at the pinned version with CRDs', async () => {
+    const region = await loadRegion('eu-central-1');
+    const doc = parse(renderCertManager(region)) as { kind: string; spec: { version: string; chart: string; valuesContent: string } };
+    expect(doc.kind).toBe('HelmChart');
+    expect(doc.spec).toMatchObject({ chart: 'cert-manager', version: region.k3s.certManagerVersion });
+    expect(doc.spec.valuesContent).toMatch(/installCRDs: true/);
+  });
+
+  it('release URLs: GitHub by default, the mirror in the same layout', async () => {
+    const region = await loadRegion('eu-central-1');
+    expect(k3sAsset(region, 'x86_64')).toEqual({
+      binary: 'k3s',
+      binaryUrl: 'https://github.com/k3s-io/k3s/releases/download/v1.28.15%2Bk3s1/k3s',
+      checksumsUrl: 'https://github.com/k3s-io/k3s/releases/download/v1.28.15%2Bk3s1/sha256sum-amd64.txt',
+    });
+    expect(k3sAsset({ ...region, k3s: { ...region.k3s, mirrorUrl: 'http://mirror.internal/k3s/' } }, 'aarch64').binaryUrl).toBe('http://mirror.internal/k3s/v1.28.15%2Bk3s1/k3s-arm64');
+    expect(() => k3sAsset(region, 'riscv64')).toThrow(/architecture 'riscv64'/);
+  });
+});
+
+describe('k3s playbook', () => {
+  it('first server alone, further servers one at a time with a stop on failure, then agents per pool, then the cluster play', async () => {
+    const pb = k3s.build(await loadRegion('eu-central-1'));
+    expect(pb.plays.map((p) => [p.hosts, p.serial ?? null, p.maxFailPercent ?? null])).toEqual([
+      [['ctrl-1'], null, 0],
+      [['ctrl-2', 'ctrl-3'], 1, 0],
+      [['run-1', 'run-2'], null, null],
+      [['build-1'], null, null],
+      [['ops-1'], null, null],
+      [['ctrl-1'], null, null],
+    ]);
+    expect(pb.plays[5]!.steps.map((s) => s.task.id)).toEqual(['wait.for', 'k3s.node-metadata', 'wait.for', 'k3s.kubeconfig']);
+  });
+});
+
+describe('k3s tasks', () => {
+  it('join tokens: read into memory as secrets and redacted from every output', async () => {
+    const store = new JoinTokens();
+    const server = 'S3rverTokenAbcdefghijklmnopqrstuv';
+    const agent = 'AgentTokenZyxwvutsrqponmlkjihgfed';
+    const host = fakeHost({ probes: { 'k3s.join-tokens:/s:/a': `token ${server}\ntoken ${agent}\n` } });
+    const plan = await readJoinTokens.plan(host, { store, serverFile: '/s', agentFile: '/a' });
+    expect(plan.kind).toBe('ok');
+    expect(store.server?.reveal()).toBe(server);
+    expect(redact(`x ${server} y ${agent}`)).toBe('x *** y ***');
+  });
+
+  it('a token file is written 0600 with hidden content, and fails clearly when the token is unknown', async () => {
+    const host = fakeHost({ probes: { 'file.state:/etc/rancher/k3s/agent-token': 'absent\n' } });
+    const token = new Secret('AgentTokenForTheFileTest0123456789');
+    const plan = await tokenFile.plan(host, { path: '/etc/rancher/k3s/agent-token', token: () => token, from: 'ctrl-1' });
+    expect(plan.kind).toBe('change');
+    if (plan.kind !== 'change') return;
+    expect(plan.commands.map((c) => (typeof c === 'string' ? c : c.display)).join('\n')).toMatch(/root:root 600/);
+    expect(JSON.stringify(plan.commands.map((c) => (typeof c === 'string' ? c : c.display)))).not.toContain(token.reveal());
+    const unknown = await tokenFile.plan(host, { path: '/etc/rancher/k3s/agent-token', token: () => undefined, from: 'ctrl-1' });
+    expect(unknown.kind === 'change' && typeof unknown.commands[0] !== 'string' && unknown.commands[0]!.run).toMatch(/join token of ctrl-1 is unknown/);
+    // a --limit run without the first server keeps a token file that is already in place
+    const present = fakeHost({ probes: { 'file.state:/etc/rancher/k3s/agent-token': `file\n600 root root 49\n${'d'.repeat(64)}\n` } });
+    expect((await tokenFile.plan(present, { path: '/etc/rancher/k3s/agent-token', token: () => undefined, from: 'ctrl-1' })).kind).toBe('ok');
+  });
+
+  it('node metadata: only differing labels and missing taints are changed, with --overwrite', () => {
+    const want = { name: 'run-1', labels: { 'node.platform/pool': 'run', zone: 'a' }, taints: [{ key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' }] };
+    expect(nodeMetadataCommands(want, { labels: { 'node.platform/pool': 'run', zone: 'a' }, taints: [{ key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' }] })).toEqual([]);
+    const cmds = nodeMetadataCommands(want, { labels: { 'node.platform/pool': 'run', zone: 'b', other: 'kept' }, taints: [] });
+    expect(cmds).toEqual([
+      '/usr/local/bin/k3s kubectl label node run-1 zone=a --overwrite',
+      '/usr/local/bin/k3s kubectl taint node run-1 platform/run=gvisor:NoSchedule --overwrite',
+    ]);
+  });
+
+  it('kubeconfig: endpoint and names rewritten for the operator', () => {
+    const text = 'clusters:\n- cluster:\n    server: https://127.0.0.1:6443\n  name: default\ncontexts:\n- context:\n    cluster: default\n    user: default\n  name: default\ncurrent-context: default\n';
+    const out = rewriteKubeconfig(text, 'https://203.0.113.11:6443', 'eu-central-1');
+    expect(out).toContain('server: https://203.0.113.11:6443');
+    expect(out).not.toMatch(/\bdefault\b/);
+    expect(out).toContain('current-context: eu-central-1');
+  });
+});
