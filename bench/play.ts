@@ -8,6 +8,7 @@
  * Brings up its own lab (`bench-play`, as many hosts as the largest size) and takes it down at the end unless --keep.
  * Timing is in-process (no tsx start-up), wall clock around runPlaybook, connections included.
  */
+import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { labDown, labUp, type LabInfo } from '../lab';
 import { loadRegion } from '../regions/load';
@@ -102,11 +103,11 @@ async function main(): Promise<void> {
     const one = rows.find((r) => r.n === Math.min(...sizes))!;
     const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(8);
     const lines = [
-      `bench-play (${benchPlay.plays[0]!.steps.length} steps), medians of ${reps} runs, forks 20`,
+      `bench-play (${benchPlay.plays[0]!.steps.length} steps), medians of ${reps} runs, forks 20, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
       '',
-      '| hosts | raw floor | first run | no-change re-run | re-run / floor | re-run / re-run@1 | round trips (re-run) |',
-      '|------:|----------:|----------:|-----------------:|---------------:|------------------:|---------------------:|',
-      ...rows.map((r) => `| ${String(r.n).padStart(5)} | ${fmt(r.floor)} | ${fmt(r.first)} | ${fmt(r.rerun)} | ${(r.rerun / r.floor).toFixed(2).padStart(13)}x | ${(r.rerun / one.rerun).toFixed(2).padStart(16)}x | ${String(r.rt).padStart(20)} |`),
+      '| hosts | raw floor | first run | no-change re-run | re-run / floor | re-run / re-run@1 | floor / floor@1 | round trips (re-run) |',
+      '|------:|----------:|----------:|-----------------:|---------------:|------------------:|----------------:|---------------------:|',
+      ...rows.map((r) => `| ${String(r.n).padStart(5)} | ${fmt(r.floor)} | ${fmt(r.first)} | ${fmt(r.rerun)} | ${(r.rerun / r.floor).toFixed(2).padStart(13)}x | ${(r.rerun / one.rerun).toFixed(2).padStart(16)}x | ${(r.floor / one.floor).toFixed(2).padStart(14)}x | ${String(r.rt).padStart(20)} |`),
     ];
     const big = rows.find((r) => r.n === 20);
     if (big) {
