@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Region } from '../regions/types';
 import { definePlaybook, handler, renderTemplate, step, ValidationError, type HostView } from './core';
 import { defineRegionPlaybook } from './region-playbook';
-import { aptPackages, authorizedKey, kernelModule, sysctl, systemdService, template, user } from './tasks';
+import { aptPackages, authorizedKey, command, kernelModule, sysctl, systemdService, template, user } from './tasks';
 import { sshdDropIn } from './tasks/sshd-drop-in';
 import { templatePath } from './template-path';
 
@@ -35,6 +35,23 @@ export const BASE_SYSCTLS: readonly { key: string; value: string }[] = [
 ];
 
 export const SSHD_DROP_IN = '/etc/ssh/sshd_config.d/10-platform.conf';
+
+/**
+ * Reload sshd, then wait (bounded) until it listens again: on SIGHUP sshd re-executes itself and closes its
+ * listening socket for a moment, and the runner's next connection (a later play, the firewall's confirmation,
+ * the next run) must not land in that gap.
+ */
+export const SSHD_RELOAD = [
+  'systemctl reload ssh || exit 1',
+  'port=$(sshd -T 2>/dev/null | awk \'$1 == "port" { print $2; exit }\')',
+  // the old listener may still answer right after the SIGHUP: give the re-exec a moment, then require a banner
+  'sleep 0.5',
+  'deadline=$(( $(date +%s) + 30 ))',
+  'until timeout 3 bash -c \'exec 3<>"/dev/tcp/127.0.0.1/$0" && head -c 8 <&3\' "${port:-22}" 2>/dev/null | grep -q "^SSH-2.0"; do',
+  '  if [ "$(date +%s)" -ge "$deadline" ]; then echo "sshd does not answer on port ${port:-22} 30 s after its reload" >&2; exit 1; fi',
+  '  sleep 0.2',
+  'done',
+].join('\n');
 
 export function deployUserOf(host: HostView): string {
   const v = host.vars.deployUser;
@@ -98,7 +115,7 @@ export default defineRegionPlaybook({
               content: renderSshd(region, h),
             }), { tags: ['ssh'], notify: 'Reload sshd' }),
           ],
-          handlers: [handler('Reload sshd', systemdService, { name: 'ssh', reload: true })],
+          handlers: [handler('Reload sshd', command, { command: SSHD_RELOAD, summary: 'reload sshd, then wait until it listens again' })],
         },
       ],
     }),
