@@ -31,7 +31,7 @@ Options:
   --var k=v            a playbook variable (repeatable)
   --secret-var k=ENV   a secret playbook variable read from environment variable ENV; redacted everywhere
   --log <file>         append every event as NDJSON to <file>
-  --lab-dir <dir>      directory of the lab region (region 'lab'; default $LAB_DIR or .lab)
+  --lab-dir <dir>      directory of the lab region (region 'lab'; default $LAB_DIR, else .lab/lab: the default lab id)
   --verbose            also print ok and skipped tasks on a terminal
   -h, --help           this help
 
