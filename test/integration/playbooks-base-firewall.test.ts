@@ -9,7 +9,7 @@ import type { Region } from '../../regions/types';
 import base from '../../playbooks/base';
 import firewall from '../../playbooks/firewall';
 import { useLab } from '../support/lab';
-import { play, withHostVars } from './playbooks-support';
+import { play, withHostVars, labShell } from './playbooks-support';
 
 const lab = useLab({ id: 'pb-fw', hosts: 2 });
 
@@ -17,11 +17,7 @@ async function labRegion(): Promise<Region> {
   return withHostVars(await loadRegion('lab', { labDir: lab.dir }), { firewallRollbackSeconds: 20 });
 }
 
-async function sh(host: string, command: string): Promise<string> {
-  const r = await lab.ssh(host, command, 30);
-  if (r.code !== 0) throw new Error(`${host}: ${command} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const sh = (host: string, command: string): Promise<string> => labShell(lab, host, command);
 
 describe('base playbook on lab hosts', () => {
   it('converges, then a second run changes nothing; sshd keeps key login for the runner', async () => {

@@ -13,7 +13,7 @@ import site from '../../playbooks/site';
 import upgrade from '../../playbooks/upgrade';
 import { useLab } from '../support/lab';
 import { startK3sMirror, type K3sMirror } from './k3s-mirror';
-import { play, withHostVars } from './playbooks-support';
+import { play, withHostVars, labShell } from './playbooks-support';
 
 const lab = useLab({ id: 'pb-site', hosts: 3 });
 let mirror: K3sMirror;
@@ -23,11 +23,7 @@ async function region(version?: string): Promise<Region> {
   return withHostVars({ ...base, k3s: { ...base.k3s, mirrorUrl: mirror.url, ...(version ? { version } : {}) } }, { kubeconfigPath: join(lab.dir, 'kubeconfig.yaml'), firewallRollbackSeconds: 30 });
 }
 
-async function sh(host: string, command: string): Promise<string> {
-  const r = await lab.ssh(host, command, 30);
-  if (r.code !== 0) throw new Error(`${host}: ${command} exited ${r.code}: ${r.stderr}`);
-  return r.stdout;
-}
+const sh = (host: string, command: string): Promise<string> => labShell(lab, host, command);
 
 beforeAll(async () => {
   mirror = await startK3sMirror(lab.info.gatewayIp);

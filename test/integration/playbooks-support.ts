@@ -3,6 +3,7 @@ import type { Region } from '../../regions/types';
 import { runPlaybook, sshConnector, type RunEvent, type RunResult } from '../../playbooks/core';
 import { inventoryFromRegion } from '../../playbooks/inventory';
 import type { RegionPlaybook } from '../../playbooks/region-playbook';
+import type { UsedLab } from '../support/lab';
 
 export interface PlayOutcome extends RunResult {
   readonly events: readonly RunEvent[];
@@ -41,4 +42,11 @@ export async function play(playbook: RegionPlaybook, region: Region, options: { 
 /** The region with extra vars on every host (e.g. a short firewall rollback window for tests). */
 export function withHostVars(region: Region, vars: Readonly<Record<string, string | number | boolean>>): Region {
   return { ...region, hosts: region.hosts.map((h) => ({ ...h, vars: { ...h.vars, ...vars } })) };
+}
+
+/** Runs a command on a lab host over SSH and returns its stdout; a non-zero exit fails with the host, command and stderr. */
+export async function labShell(lab: Pick<UsedLab, 'ssh'>, host: string, command: string): Promise<string> {
+  const r = await lab.ssh(host, command, 30);
+  if (r.code !== 0) throw new Error(`${host}: ${command} exited ${r.code}: ${r.stderr}`);
+  return r.stdout;
 }
