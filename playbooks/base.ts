@@ -10,7 +10,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import type { Region } from '../regions/types';
 import { definePlaybook, handler, renderTemplate, step, ValidationError, type HostView } from './core';
 import { defineRegionPlaybook } from './region-playbook';
-import { aptPackages, authorizedKey, command, kernelModule, sysctl, systemdService, template, user } from './tasks';
+import { aptPackages, authorizedKey, command, kernelModule, sudoersDropIn, sysctl, systemdService, user } from './tasks';
 import { sshdDropIn } from './tasks/sshd-drop-in';
 import { templatePath } from './template-path';
 
@@ -104,11 +104,9 @@ export default defineRegionPlaybook({
             }),
             step('Ensure the deploy user exists', user, (h) => ({ name: deployUserOf(h), shell: '/bin/bash', groups: ['sudo'] }), { tags: ['users'] }),
             step('Ensure the operator key is authorized for the deploy user', authorizedKey, (h) => ({ user: deployUserOf(h), key: operatorPublicKey(region, h) }), { tags: ['users'] }),
-            step('Ensure the deploy user may sudo without a password', template, (h) => ({
+            step('Ensure the deploy user may sudo without a password (checked with visudo -cf)', sudoersDropIn, (h) => ({
               path: `/etc/sudoers.d/90-${deployUserOf(h)}`,
-              src: templatePath('sudoers-deploy.hbs'),
-              vars: { region: region.name, user: deployUserOf(h) },
-              mode: '0440',
+              content: renderTemplate(readFileSync(templatePath('sudoers-deploy.hbs'), 'utf8'), { region: region.name, user: deployUserOf(h) }, 'templates/sudoers-deploy.hbs'),
             }), { tags: ['users'] }),
             step('Ensure sshd allows keys only (validated with sshd -t)', sshdDropIn, (h) => ({
               path: SSHD_DROP_IN,

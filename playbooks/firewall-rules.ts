@@ -4,8 +4,11 @@
  *   - input: default drop; established/related, loopback, ICMP/ICMPv6 and DHCP replies; SSH only from admin CIDRs;
  *     k3s ports only from the private network (and the pod network where pods must reach the node); the API (6443)
  *     also from the admin CIDRs on servers, for the operator's kubeconfig.
- *   - 80/443 only from the load balancer and Cloudflare, and only on run-pool nodes (checked in prerouting too,
- *     because ServiceLB/hostPort traffic is DNATed to pods and never reaches the input hook).
+ *   - etcd (2379-2380) only between the servers' private addresses.
+ *   - 80/443 only from the load balancer and Cloudflare, and only on run-pool nodes.
+ *   - prerouting guard: everything addressed to the node passes the same source checks before kube-proxy (NodePort),
+ *     ServiceLB and CNI hostPort DNAT, because DNATed traffic is forwarded to pods and never reaches the input hook.
+ *     kube-proxy also binds NodePorts to the private network only (k3s config: nodeport-addresses).
  *   - SMTP (25, 465, 587) refused in output and forward on every node (customer workloads must not send mail).
  *   - pod traffic (forward) to the metadata service 169.254.169.254 dropped.
  */
@@ -35,6 +38,10 @@ export interface FirewallVars {
   readonly run: boolean;
   readonly admin: AddressSets;
   readonly private: AddressSets;
+  /** Private addresses of the k3s servers: etcd peers and clients (2379-2380) only between them. */
+  readonly servers: AddressSets;
+  /** TCP ports the admin CIDRs may reach: SSH, and the API on servers. */
+  readonly adminPorts: string;
   readonly pods: AddressSets;
   readonly web: AddressSets;
   /** `8472` (vxlan) or `51820-51821` (wireguard-native). */
@@ -71,6 +78,8 @@ export function firewallVars(region: Region, host: ResolvedHost): FirewallVars {
     run: host.pool === 'run',
     admin,
     private: sets(region, 'network.privateCidr', [region.network.privateCidr]),
+    servers: sets(region, 'pools.ctrl privateIp', (region.pools.ctrl ?? []).map((h) => h.privateIp)),
+    adminPorts: host.pool === 'ctrl' ? `${host.sshPort}, 6443` : `${host.sshPort}`,
     pods: sets(region, 'network.clusterCidr', [region.network.clusterCidr]),
     web: sets(region, 'network.loadBalancerIps + cloudflareCidrs', [...region.network.loadBalancerIps, ...region.network.cloudflareCidrs]),
     overlayPorts: region.k3s.flannelBackend === 'vxlan' ? '8472' : '51820-51821',

@@ -12,7 +12,7 @@ import { definePlaybook, renderTemplate, step, ValidationError, type HostView } 
 import { FIREWALL_FAMILY, FIREWALL_TABLE, firewallVars } from './firewall-rules';
 import { regionHost } from './region-hosts';
 import { defineRegionPlaybook } from './region-playbook';
-import { systemdService, systemdUnit } from './tasks';
+import { command, systemdService, systemdUnit } from './tasks';
 import { nftablesTable, nftPaths } from './tasks/nftables-table';
 import { templatePath } from './template-path';
 
@@ -62,6 +62,15 @@ export default defineRegionPlaybook({
               }, 'templates/platform-firewall.service.hbs'),
             }, { tags: ['firewall'] }),
             step('Ensure the firewall boot unit is enabled', systemdService, { name: FIREWALL_UNIT, enabled: true }, { tags: ['firewall'] }),
+            // Debian's nftables.service loads /etc/nftables.conf, which starts with `flush ruleset`: started after
+            // the platform table (by hand, by a package upgrade, by a later `systemctl enable`), it would remove it
+            // and k3s's own tables. Masked, nothing can start it. It is never stopped here: its ExecStop is
+            // `nft flush ruleset` too.
+            step("Ensure Debian's nftables.service is masked (its flush ruleset would drop the platform table)", command, {
+              command: 'systemctl mask nftables.service && [ "$(systemctl is-enabled nftables.service 2>/dev/null)" = masked ]',
+              unless: `[ "$(systemctl is-enabled nftables.service 2>/dev/null)" = masked ]`,
+              summary: 'systemctl mask nftables.service',
+            }, { tags: ['firewall'] }),
           ],
         },
       ],

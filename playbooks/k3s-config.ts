@@ -21,7 +21,16 @@ export function apiUrl(host: ResolvedHost): string {
   return `https://${host.privateIp}:6443`;
 }
 
-export function k3sConfigVars(region: Region, host: ResolvedHost): Record<string, unknown> {
+/**
+ * Per-node facts the config needs besides the region: the private interface (found by the network playbook's
+ * rules from the host's interfaces; see playbooks/private-network.ts).
+ */
+export interface K3sNodeNetwork {
+  /** flannel-iface: the interface holding node-ip (e.g. `enp7s0`, `vlan4000`). */
+  readonly privateInterface: string;
+}
+
+export function k3sConfigVars(region: Region, host: ResolvedHost, net: K3sNodeNetwork): Record<string, unknown> {
   const first = firstServer(region);
   const role = k3sRole(host);
   const isFirst = host.name === first.name;
@@ -38,6 +47,12 @@ export function k3sConfigVars(region: Region, host: ResolvedHost): Record<string
     serviceCidr: q(region.network.serviceCidr),
     flannelBackend: q(region.k3s.flannelBackend),
     nodeIp: q(host.privateIp),
+    // Without flannel-iface flannel takes the default-route (public) interface even with node-ip on the private
+    // one (k3s pkg/agent/config/config.go: FlannelIface from --flannel-iface, else the default-route interface).
+    flannelIface: q(net.privateInterface),
+    // kube-proxy opens NodePorts only on addresses in the private network (kube-proxy --nodeport-addresses); the
+    // platform table guards the public side too (templates/nftables-platform.nft.hbs, chain guard).
+    kubeProxyArgs: [q(`nodeport-addresses=${region.network.privateCidr}`)],
     nodeExternalIp: host.publicIp !== host.privateIp ? q(host.publicIp) : '',
     tlsSans: [...new Set([host.privateIp, host.publicIp])].map(q),
     nodeLabels: Object.entries(host.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => q(`${k}=${v}`)),
@@ -45,8 +60,8 @@ export function k3sConfigVars(region: Region, host: ResolvedHost): Record<string
   };
 }
 
-export function renderK3sConfig(region: Region, host: ResolvedHost): string {
-  return renderTemplate(readFileSync(templatePath('k3s-config.yaml.hbs'), 'utf8'), k3sConfigVars(region, host), 'templates/k3s-config.yaml.hbs');
+export function renderK3sConfig(region: Region, host: ResolvedHost, net: K3sNodeNetwork): string {
+  return renderTemplate(readFileSync(templatePath('k3s-config.yaml.hbs'), 'utf8'), k3sConfigVars(region, host, net), 'templates/k3s-config.yaml.hbs');
 }
 
 export function renderK3sUnit(region: Region, role: K3sRole, binary: string): string {

@@ -13,7 +13,9 @@ import { join } from 'node:path';
 import { REPO_ROOT } from '../regions/load';
 import type { Region, ResolvedHost } from '../regions/types';
 import { definePlaybook, sh, step, type HostView, type Play, type Step } from './core';
-import { renderCertManager, renderK3sConfig, renderK3sUnit } from './k3s-config';
+import { renderCertManager, renderK3sConfig, renderK3sUnit, type K3sNodeNetwork } from './k3s-config';
+import { networkVarsOf } from './network';
+import { privateInterface } from './private-network';
 import { K3S_AGENT_TOKEN, K3S_BIN, K3S_CONFIG, K3S_CONFIG_DIR, K3S_MANIFESTS, K3S_SERVER_TOKEN, unitOf, type K3sRole } from './k3s-layout';
 import { k3sInputs } from './k3s-inputs';
 import { k3sAsset } from './k3s-release';
@@ -33,6 +35,11 @@ export function kubeconfigPathOf(region: Region, h: HostView): string {
 
 const hostOf = (region: Region, h: HostView): ResolvedHost => regionHost(region, h.name);
 
+/** The node's private interface, by the network playbook's rules (so flannel-iface names what `network` set up). */
+export function nodeNetworkOf(region: Region, h: HostView): K3sNodeNetwork {
+  return { privateInterface: privateInterface(networkVarsOf(region, h)) };
+}
+
 /** Binary, config, unit and service of one node (server or agent). */
 export function nodeSteps(region: Region, role: K3sRole): Step[] {
   const unit = unitOf(role);
@@ -41,7 +48,7 @@ export function nodeSteps(region: Region, role: K3sRole): Step[] {
       const asset = k3sAsset(region, h.facts.arch);
       return { url: asset.binaryUrl, checksumsUrl: asset.checksumsUrl, asset: asset.binary, path: K3S_BIN, mode: '0755' };
     }, { tags: ['k3s', 'binary'] }),
-    step('Ensure /etc/rancher/k3s/config.yaml matches the region', file, (h) => ({ path: K3S_CONFIG, content: renderK3sConfig(region, hostOf(region, h)), mode: '0600' }), { tags: ['k3s', 'config'] }),
+    step('Ensure /etc/rancher/k3s/config.yaml matches the region', file, (h) => ({ path: K3S_CONFIG, content: renderK3sConfig(region, hostOf(region, h), nodeNetworkOf(region, h)), mode: '0600' }), { tags: ['k3s', 'config'] }),
     ...(role === 'server'
       ? [
           step('Ensure the k3s manifests directory exists', directory, { path: K3S_MANIFESTS, mode: '0700' }, { tags: ['k3s', 'cert-manager'] }),

@@ -28,6 +28,13 @@ export interface PrivateNetworkVars {
   /** On-link gateway for a /32 address (hetzner-cloud), '' otherwise. */
   readonly gateway: string;
   readonly uplinkMac: string;
+  /**
+   * MTU forced on the private interface (0: leave the provider's). Flannel derives its overlay MTU from the interface
+   * it rides on (flannel-iface), so every node of a region must agree: Hetzner Cloud networks run at 1450 and a
+   * vSwitch at 1400 (or its configured mtu); in a region that mixes both the smaller one wins on the cloud side too,
+   * or pods on a cloud node send packets a dedicated node's path cannot carry.
+   */
+  readonly mtu: number;
   readonly vlan: false | { readonly name: string; readonly id: number; readonly mtu: number; readonly gateway: string };
 }
 
@@ -36,6 +43,22 @@ const where = (region: Region, host: ResolvedHost) => `region '${region.name}', 
 function inPrivate(region: Region, address: string): boolean {
   const ip = mustParseIp(address);
   return ip.family === 4 && contains(mustParseCidr(region.network.privateCidr), ip);
+}
+
+/** Hetzner Cloud network MTU (the cloud's private interfaces come up with it). */
+export const HETZNER_CLOUD_MTU = 1450;
+
+/** The MTU a non-VLAN private interface is set to: the vSwitch MTU on a cloud host of a mixed region, else 0 (keep). */
+export function privateMtu(region: Region, host: ResolvedHost): number {
+  const vs = region.network.vswitch;
+  const mixed = vs && region.hosts.some((h) => h.provider === 'hetzner-robot');
+  if (host.provider === 'hetzner-cloud' && mixed && vs.mtu < HETZNER_CLOUD_MTU) return vs.mtu;
+  return 0;
+}
+
+/** The interface the private network runs on once the network playbook ran: flannel-iface of the k3s config. */
+export function privateInterface(v: PrivateNetworkVars): string {
+  return v.vlan ? v.vlan.name : v.device;
 }
 
 export function privateNetworkVars(region: Region, host: ResolvedHost, interfaces: readonly NetworkInterface[], privateMac?: string): PrivateNetworkVars {
@@ -47,7 +70,7 @@ export function privateNetworkVars(region: Region, host: ResolvedHost, interface
     if (!vs) throw new ValidationError(`${where(region, host)}: a dedicated host needs network.vswitch (expected { vlanId, cidr, gateway }; fix: add the vSwitch of the region)`);
     const uplink = withMac.find((i) => i.addresses.some((a) => a.address === host.publicIp));
     if (!uplink?.mac) throw new ValidationError(`${where(region, host)}: no interface holds the public IP ${host.publicIp} (expected the uplink the vSwitch VLAN rides on; found: ${interfaces.map((i) => i.name).join(', ')})`);
-    return { ...base, prefix: mustParseCidr(vs.cidr).prefix, mac: uplink.mac, device: `vlan${vs.vlanId}`, gateway: '', uplinkMac: uplink.mac, vlan: { name: `vlan${vs.vlanId}`, id: vs.vlanId, mtu: vs.mtu, gateway: vs.gateway } };
+    return { ...base, prefix: mustParseCidr(vs.cidr).prefix, mac: uplink.mac, device: `vlan${vs.vlanId}`, gateway: '', uplinkMac: uplink.mac, mtu: vs.mtu, vlan: { name: `vlan${vs.vlanId}`, id: vs.vlanId, mtu: vs.mtu, gateway: vs.gateway } };
   }
   let iface: NetworkInterface | undefined;
   if (privateMac) {
@@ -69,5 +92,5 @@ export function privateNetworkVars(region: Region, host: ResolvedHost, interface
   }
   const prefix = current?.prefixLength ?? mustParseCidr(privateCidr).prefix;
   const gateway = host.provider === 'hetzner-cloud' && prefix === 32 ? formatIp(cidrHost(mustParseCidr(privateCidr), 1)) : '';
-  return { ...base, prefix, mac: iface.mac, device: iface.name, gateway, uplinkMac: '', vlan: false };
+  return { ...base, prefix, mac: iface.mac, device: iface.name, gateway, uplinkMac: '', mtu: privateMtu(region, host), vlan: false };
 }

@@ -1,5 +1,5 @@
 /** `user.authorized-key`: this public key is in the user's ~/.ssh/authorized_keys (other keys are left alone). */
-import { change, defineFact, ok, sh, ValidationError, type Fact, type Task } from '../core';
+import { change, defineFact, ok, raw, sh, ValidationError, type Fact, type Task } from '../core';
 import { userInfo } from './facts/user-info';
 
 export interface AuthorizedKeyArgs {
@@ -26,9 +26,14 @@ export const authorizedKey: Task<AuthorizedKeyArgs> = {
     const dir = `${u.home}/.ssh`;
     const file = `${dir}/authorized_keys`;
     const owner = `${u.uid}:${u.gid}`;
+    // Never through a symlink: a user who owns ~/.ssh could point it or authorized_keys at /etc/shadow or a root
+    // file, and this runs as root. Both are refused; the new file is written next to the old one and renamed over
+    // it (rename replaces the entry itself), owned by the user, 0600.
+    const refuse = (what: string) => sh`printf '%s\n' ${`user.authorized-key for ${a.user}: ${what} is a symlink; refusing to write through it (fix: replace it with a real ${what === dir ? 'directory' : 'file'})`} >&2; exit 1`;
+    const tmp = `${dir}/.authorized_keys.rb-new`;
     return change(`add key ${key.split(' ').slice(0, 3).join(' ').slice(0, 60)} for ${a.user}`, [
-      sh`mkdir -p ${dir} && chmod 700 ${dir} && chown ${owner} ${dir}`,
-      sh`touch ${file} && { [ ! -s ${file} ] || [ -z "$(tail -c 1 ${file})" ] || echo >> ${file}; } && printf '%s\n' ${key} >> ${file} && chmod 600 ${file} && chown ${owner} ${file}`,
+      sh`if [ -L ${dir} ]; then ${raw(refuse(dir))}; fi; mkdir -p ${dir} && chmod 700 ${dir} && chown -h ${owner} ${dir}`,
+      sh`if [ -L ${file} ]; then ${raw(refuse(file))}; fi; rm -f ${tmp} && (umask 077; set -C; { if [ -f ${file} ]; then cat ${file}; [ ! -s ${file} ] || [ -z "$(tail -c 1 ${file})" ] || echo; fi; printf '%s\n' ${key}; } > ${tmp}) && chown -h ${owner} ${tmp} && chmod 600 ${tmp} && mv -f ${tmp} ${file}`,
     ]);
   },
 };

@@ -1,6 +1,7 @@
 // The generic idempotent task modules (each a read-only plan from facts and probes; the executor applies).
 export * from './file';
 export * from './template';
+export * from './sudoers-drop-in';
 export * from './directory';
 export * from './file-absent';
 export * from './command';

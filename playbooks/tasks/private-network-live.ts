@@ -34,7 +34,10 @@ export function missingPrivateNetwork(v: PrivateNetworkVars, l: Live): string[] 
   if (v.vlan) {
     if (!new RegExp(`\\bmtu ${v.vlan.mtu}\\b`).test(l.link)) missing.push(`${v.vlan.name} (VLAN ${v.vlan.id}, MTU ${v.vlan.mtu})`);
     if (!l.route.split('\n').some((r) => r.startsWith(`${v.privateCidr} via ${v.vlan ? v.vlan.gateway : ''} dev ${dev}`))) missing.push(`route ${v.privateCidr} via ${v.vlan.gateway}`);
-  } else if (v.gateway) {
+  } else if (v.mtu && !new RegExp(`\\bmtu ${v.mtu}\\b`).test(l.link)) {
+    missing.push(`MTU ${v.mtu} on ${dev}`);
+  }
+  if (!v.vlan && v.gateway) {
     if (!l.route.split('\n').some((r) => r.startsWith(`${v.privateCidr} via ${v.gateway} dev ${dev}`))) missing.push(`route ${v.privateCidr} via ${v.gateway}`);
   }
   return missing;

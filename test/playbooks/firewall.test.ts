@@ -33,8 +33,13 @@ describe.each(REGIONS)('firewall of %s', (name) => {
       expect(text).toMatch(/chain forward \{[^}]*ip daddr 169\.254\.169\.254 drop[^}]*tcp dport \{ 25, 465, 587 \} reject/);
       expect(text).toMatch(new RegExp(`ip saddr @private4 udp dport \\{ ${region.k3s.flannelBackend === 'vxlan' ? '8472' : '51820-51821'} \\} accept`));
       expect(text).not.toMatch(/flush ruleset/);
-      if (h.pool === 'ctrl') expect(text).toMatch(/ip saddr @private4 tcp dport \{ 6443, 2379-2380 \} accept/);
-      else expect(text).not.toMatch(/6443, 2379-2380/);
+      // etcd only between the servers, on every host's table (agents never open it)
+      expect(setElements(text, 'servers4')).toEqual(region.pools.ctrl!.map((c) => `${c.privateIp}/32`));
+      if (h.pool === 'ctrl') {
+        expect(text).toMatch(/ip saddr @private4 tcp dport 6443 accept/);
+        expect(text).toMatch(/ip saddr @servers4 tcp dport 2379-2380 accept/);
+        expect(text).not.toMatch(/@private4 tcp dport [^\n]*2379/);
+      } else expect(text).not.toMatch(/2379|dport 6443/);
     }
   });
 
@@ -49,8 +54,14 @@ describe.each(REGIONS)('firewall of %s', (name) => {
         expect(text).not.toMatch(/set web4/);
         expect(text).not.toMatch(/tcp dport \{ 80, 443 \} accept/);
       }
-      // prerouting guard (ServiceLB/hostPort DNAT) drops what the sources above do not cover
-      expect(text).toMatch(/chain web \{[\s\S]*tcp dport \{ 80, 443 \} drop/);
+      // prerouting guard (NodePort, ServiceLB and hostPort DNAT): the input sources pass, everything else to the node drops
+      const guard = /chain guard \{([\s\S]*?)\n\t\}/.exec(text)![1]!;
+      expect(guard).toMatch(/hook prerouting priority dstnat - 10; policy accept;/);
+      expect(guard).toMatch(/fib daddr type != local return/);
+      expect(guard).toMatch(/ip saddr @private4 return/);
+      expect(guard).toMatch(new RegExp(`ip saddr @admin4 tcp dport \\{ ${h.pool === 'ctrl' ? '22, 6443' : '22'} \\} return`));
+      expect(guard.trim().split('\n').at(-1)!.trim()).toBe('counter drop');
+      expect(guard.includes('@web4')).toBe(h.pool === 'run');
     }
   });
 
@@ -123,10 +134,10 @@ describe('nftables.table task', () => {
     await expect(nftablesTable.plan(host, { table: 'platform', definition, rollbackSeconds: 5 })).rejects.toThrow(/rollbackSeconds 5 is out of range/);
   });
 
-  it('the playbook builds one commit-confirmed table step and a boot unit for each shipped region', async () => {
+  it('the playbook builds one commit-confirmed table step a boot unit and the nftables.service mask for each shipped region', async () => {
     for (const name of REGIONS) {
       const pb = firewall.build(await loadRegion(name));
-      expect(pb.plays[0]!.steps.map((s) => s.task.id)).toEqual(['nftables.table', 'systemd.unit', 'systemd.service']);
+      expect(pb.plays[0]!.steps.map((s) => s.task.id)).toEqual(['nftables.table', 'systemd.unit', 'systemd.service', 'command.run']);
     }
   });
 });

@@ -12,10 +12,12 @@ import { rewriteKubeconfig } from '../../playbooks/tasks/k3s-kubeconfig';
 import { nodeMetadataCommands } from '../../playbooks/tasks/k3s-node-metadata';
 import { fakeHost } from './support/fake-host';
 
+const NET = { privateInterface: 'enp7s0' };
+
 describe('k3s config.yaml', () => {
   it('first server: cluster-init, token files, CIDRs, backend, node-ip, tls-san, secrets encryption, admission plugins', async () => {
     const region = await loadRegion('eu-central-1');
-    const cfg = parse(renderK3sConfig(region, regionHost(region, 'ctrl-1'))) as Record<string, unknown>;
+    const cfg = parse(renderK3sConfig(region, regionHost(region, 'ctrl-1'), NET)) as Record<string, unknown>;
     expect(cfg).toMatchObject({
       'cluster-init': true,
       'token-file': '/etc/rancher/k3s/server-token',
@@ -30,6 +32,8 @@ describe('k3s config.yaml', () => {
       'tls-san': ['10.0.0.11', '203.0.113.11'],
       'node-label': ['node.platform/pool=ctrl'],
       'node-taint': ['node-role.kubernetes.io/control-plane:NoSchedule'],
+      'flannel-iface': 'enp7s0',
+      'kube-proxy-arg': ['nodeport-addresses=10.0.0.0/16'],
     });
     expect(cfg).not.toHaveProperty('server');
     expect(cfg).not.toHaveProperty('disable');
@@ -38,10 +42,10 @@ describe('k3s config.yaml', () => {
 
   it('further servers join the first one; agents use the agent token with their pool labels and taints', async () => {
     const region = await loadRegion('eu-central-1');
-    const ctrl2 = parse(renderK3sConfig(region, regionHost(region, 'ctrl-2'))) as Record<string, unknown>;
+    const ctrl2 = parse(renderK3sConfig(region, regionHost(region, 'ctrl-2'), NET)) as Record<string, unknown>;
     expect(ctrl2.server).toBe('https://10.0.0.11:6443');
     expect(ctrl2).not.toHaveProperty('cluster-init');
-    const run1 = parse(renderK3sConfig(region, regionHost(region, 'run-1'))) as Record<string, unknown>;
+    const run1 = parse(renderK3sConfig(region, regionHost(region, 'run-1'), NET)) as Record<string, unknown>;
     expect(run1).toMatchObject({
       server: 'https://10.0.0.11:6443',
       'token-file': '/etc/rancher/k3s/agent-token',
@@ -51,7 +55,7 @@ describe('k3s config.yaml', () => {
     });
     expect(run1).not.toHaveProperty('agent-token-file');
     expect(run1).not.toHaveProperty('secrets-encryption');
-    const ops = parse(renderK3sConfig(region, regionHost(region, 'ops-1'))) as Record<string, unknown>;
+    const ops = parse(renderK3sConfig(region, regionHost(region, 'ops-1'), NET)) as Record<string, unknown>;
     expect(ops['node-label']).toEqual(['node.platform/pool=ops', 'platform/storage=raid1']);
     expect(ops).not.toHaveProperty('node-taint');
   });

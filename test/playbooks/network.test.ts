@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { loadRegion } from '../../regions/load';
 import type { NetworkInterface } from '../../playbooks/core';
 import { renderNetworkScript } from '../../playbooks/network';
-import { privateNetworkVars } from '../../playbooks/private-network';
+import { privateInterface, privateNetworkVars } from '../../playbooks/private-network';
 import { regionHost } from '../../playbooks/region-hosts';
 import { missingPrivateNetwork } from '../../playbooks/tasks/private-network-live';
 
@@ -19,6 +19,22 @@ describe('private network', () => {
     const script = renderNetworkScript(v);
     expect(script).toContain('dev=$(by_mac 86:00:00:00:00:02)');
     expect(script).toContain('ip route replace 10.0.0.0/16 via 10.0.0.1 dev "$dev"');
+  });
+
+  it('mixed Cloud (1450) + vSwitch (1400) region: the cloud side is lowered to the vSwitch MTU, so flannel agrees on every node', async () => {
+    const region = await loadRegion('eu-central-1');
+    const cloud = privateNetworkVars(region, regionHost(region, 'ctrl-1'), [iface('enp7s0', '86:00:00:00:00:02', ['10.0.0.11', 32])]);
+    expect(cloud.mtu).toBe(1400);
+    expect(privateInterface(cloud)).toBe('enp7s0');
+    expect(renderNetworkScript(cloud)).toContain('ip link set dev "$dev" mtu 1400 up');
+    const robot = privateNetworkVars(region, regionHost(region, 'run-1'), [iface('eno1', 'a8:a1:59:00:00:01', ['203.0.113.21', 26])]);
+    expect(privateInterface(robot)).toBe('vlan4000');
+    const live = { addr: '3: enp7s0    inet 10.0.0.11/32 scope global enp7s0\n', route: '10.0.0.0/16 via 10.0.0.1 dev enp7s0\n', link: '3: enp7s0: <UP> mtu 1450 qdisc fq state UP\n' };
+    expect(missingPrivateNetwork(cloud, live)).toEqual(['MTU 1400 on enp7s0']);
+    expect(missingPrivateNetwork(cloud, { ...live, link: live.link.replace('1450', '1400') })).toEqual([]);
+    // a cloud-only region keeps the provider's MTU
+    const contabo = await loadRegion('us-east-1');
+    expect(privateNetworkVars(contabo, regionHost(contabo, 'run-1'), [iface('eth0', '00:50:56:00:00:01', ['192.0.2.21', 24]), iface('eth1', '00:50:56:00:00:02')]).mtu).toBe(0);
   });
 
   it('hetzner-robot: a VLAN on the uplink with MTU 1400 and a route to the cloud network via the vSwitch gateway', async () => {

@@ -3,6 +3,10 @@ import { commandRun, type Plan } from '../../../playbooks/core';
 import { aptPackages, authorizedKey, directory, fileAbsent, kernelModule, sysctl, systemdService, systemdUnit, user } from '../../../playbooks/tasks';
 import { fakeHost } from '../support/fake-host';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 
 const cmds = (p: Plan) => (p.kind === 'change' ? p.commands.map(commandRun) : []);
 const sha = (s: string) => createHash('sha256').update(s).digest('hex');
@@ -108,11 +112,48 @@ describe('user.present and user.authorized-key', () => {
     expect(cmds(await user.plan(host, { name: 'deploy', groups: ['sudo', 'adm'] }))).toEqual(['usermod --append --groups adm deploy']);
   });
   const key = 'ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIBsE2dTqkXbHsGCMmwfTNG2kxEGZiD9MfByQ8BFmYb4I ops@laptop';
-  it('appends a missing key, keeping others', async () => {
-    const host = fakeHost({ probes: { 'user.info:deploy': 'deploy:x:1000:1000::/home/deploy:/bin/bash\ndeploy\n', [`user.authorized-key:deploy:${key}`]: { stdout: '', exitCode: 1 } } });
-    const c = cmds(await authorizedKey.plan(host, { user: 'deploy', key }));
-    expect(c[1]).toContain(`'${key}' >> /home/deploy/.ssh/authorized_keys`);
-    expect(c[1]).not.toMatch(/[^>]> \/home\/deploy\/\.ssh\/authorized_keys/); // appended, never truncated
+  /** Runs the planned commands for real against a home directory in a temp dir (as the current user). */
+  async function addKeyIn(home: string): Promise<{ code: number; stderr: string }> {
+    const uid = process.getuid?.() ?? 0;
+    const gid = process.getgid?.() ?? 0;
+    const host = fakeHost({ probes: { 'user.info:deploy': `deploy:x:${uid}:${gid}::${home}:/bin/bash\ndeploy\n`, [`user.authorized-key:deploy:${key}`]: { stdout: '', exitCode: 1 } } });
+    const r = spawnSync('sh', ['-c', cmds(await authorizedKey.plan(host, { user: 'deploy', key })).join(' && ')], { encoding: 'utf8' });
+    return { code: r.status ?? -1, stderr: r.stderr };
+  }
+  it('adds a missing key, keeping the others (a file without a final newline too), 0600, replaced by rename', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'rb-ak-'));
+    try {
+      mkdirSync(join(home, '.ssh'));
+      writeFileSync(join(home, '.ssh/authorized_keys'), 'ssh-ed25519 AAAAother other@host');
+      const before = statSync(join(home, '.ssh/authorized_keys')).ino;
+      expect((await addKeyIn(home)).code).toBe(0);
+      expect(readFileSync(join(home, '.ssh/authorized_keys'), 'utf8')).toBe(`ssh-ed25519 AAAAother other@host\n${key}\n`);
+      expect(statSync(join(home, '.ssh/authorized_keys')).mode & 0o777).toBe(0o600);
+      expect(statSync(join(home, '.ssh/authorized_keys')).ino).not.toBe(before);
+      expect(readdirSync(join(home, '.ssh'))).toEqual(['authorized_keys']);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
+  });
+  it('never writes through a symlinked authorized_keys or ~/.ssh (the target stays untouched)', async () => {
+    const home = mkdtempSync(join(tmpdir(), 'rb-ak-'));
+    try {
+      writeFileSync(join(home, 'target'), 'precious\n');
+      mkdirSync(join(home, '.ssh'));
+      symlinkSync(join(home, 'target'), join(home, '.ssh/authorized_keys'));
+      const r = await addKeyIn(home);
+      expect(r.code).not.toBe(0);
+      expect(r.stderr).toMatch(/authorized_keys is a symlink; refusing to write through it/);
+      expect(readFileSync(join(home, 'target'), 'utf8')).toBe('precious\n');
+      rmSync(join(home, '.ssh'), { recursive: true });
+      mkdirSync(join(home, 'elsewhere'));
+      symlinkSync(join(home, 'elsewhere'), join(home, '.ssh'));
+      const d = await addKeyIn(home);
+      expect(d.stderr).toMatch(/\.ssh is a symlink; refusing/);
+      expect(readdirSync(join(home, 'elsewhere'))).toEqual([]);
+    } finally {
+      rmSync(home, { recursive: true, force: true });
+    }
   });
   it('rejects something that is not one key line', async () => {
     await expect(authorizedKey.plan(fakeHost(), { user: 'deploy', key: 'not a key' })).rejects.toThrow(/is not one public key line/);
