@@ -94,6 +94,10 @@ describe('k3s playbook on lab hosts (fixture binary from a local mirror)', () =>
     expect(cfg).toMatch(/^cluster-init: true$/m);
     expect(cfg).toMatch(/^secrets-encryption: true$/m);
     expect(cfg).toContain('enable-admission-plugins=NodeRestriction,PodNodeSelector');
+    // flannel rides the private interface (eth1 in the lab), NodePorts only on the private network
+    expect(cfg).toMatch(/^flannel-iface: "eth1"$/m);
+    expect(cfg).toContain(`- "nodeport-addresses=${r.network.privateCidr}"`);
+    expect(await sh('lab-3', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/^flannel-iface: "eth1"$/m);
     expect(await sh('lab-3', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/^token-file: "\/etc\/rancher\/k3s\/agent-token"$/m);
     expect((await sh('lab-1', 'ls /var/lib/rancher/k3s/server/manifests'))).toMatch(/cert-manager\.yaml/);
 

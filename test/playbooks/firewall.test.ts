@@ -60,7 +60,7 @@ describe.each(REGIONS)('firewall of %s', (name) => {
       expect(guard).toMatch(/fib daddr type != local return/);
       expect(guard).toMatch(/ip saddr @private4 return/);
       expect(guard).toMatch(new RegExp(`ip saddr @admin4 tcp dport \\{ ${h.pool === 'ctrl' ? '22, 6443' : '22'} \\} return`));
-      expect(guard.trim().split('\n').at(-1)!.trim()).toBe('counter drop');
+      expect(guard.trim().split('\n').at(-1)!.trim()).toBe('drop');
       expect(guard.includes('@web4')).toBe(h.pool === 'run');
     }
   });
