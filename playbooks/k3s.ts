@@ -64,11 +64,20 @@ export function nodeSteps(region: Region, role: K3sRole): Step[] {
   ];
 }
 
+/**
+ * The bound of a host's readiness gates in seconds: the host var `k3sReadyTimeoutSeconds` when set (the lab tests
+ * shorten it to see a gate fail), else `fallback`.
+ */
+export function readyTimeoutOf(h: HostView, fallback = 300): number {
+  const v = h.vars.k3sReadyTimeoutSeconds;
+  return typeof v === 'number' && v > 0 ? v : fallback;
+}
+
 /** The bounded health gate of a server: API ready, and this node registered. */
-export function serverHealthSteps(timeoutSeconds = 300): Step[] {
+export function serverHealthSteps(timeoutSeconds?: number): Step[] {
   return [
-    step('Wait until the Kubernetes API answers ready', waitFor, { command: `${K3S_KUBECTL} get --raw /readyz >/dev/null 2>&1`, timeoutSeconds, intervalSeconds: 2 }, { tags: ['k3s'] }),
-    step('Wait until this node is registered', waitFor, (h) => ({ command: sh`${K3S_KUBECTL.split(' ')} get node ${h.name} >/dev/null 2>&1`, timeoutSeconds, intervalSeconds: 2 }), { tags: ['k3s'] }),
+    step('Wait until the Kubernetes API answers ready', waitFor, (h) => ({ command: `${K3S_KUBECTL} get --raw /readyz >/dev/null 2>&1`, timeoutSeconds: timeoutSeconds ?? readyTimeoutOf(h), intervalSeconds: 2 }), { tags: ['k3s'] }),
+    step('Wait until this node is registered', waitFor, (h) => ({ command: sh`${K3S_KUBECTL.split(' ')} get node ${h.name} >/dev/null 2>&1`, timeoutSeconds: timeoutSeconds ?? readyTimeoutOf(h), intervalSeconds: 2 }), { tags: ['k3s'] }),
   ];
 }
 

@@ -9,7 +9,7 @@
  */
 import type { Region } from '../regions/types';
 import { definePlaybook, sh, step, type Play, type Step } from './core';
-import { serverHealthSteps } from './k3s';
+import { readyTimeoutOf, serverHealthSteps } from './k3s';
 import { k3sInputs } from './k3s-inputs';
 import { K3S_BIN } from './k3s-layout';
 import { k3sAsset } from './k3s-release';
@@ -33,11 +33,11 @@ function upgradeSteps(region: Region, unit: 'k3s' | 'k3s-agent'): Step[] {
   ];
 }
 
-function versionGate(region: Region, node: string | ((name: string) => string), timeoutSeconds = 300): Step {
+function versionGate(region: Region, node: string | ((name: string) => string)): Step {
   const want = `"kubeletVersion": "${region.k3s.version}"`;
   return step(`Wait until the node reports ${region.k3s.version}`, waitFor, (h) => ({
     command: sh`${K3S_KUBECTL.split(' ')} get node ${typeof node === 'string' ? node : node(h.name)} -o json 2>/dev/null | grep -qF ${want}`,
-    timeoutSeconds,
+    timeoutSeconds: readyTimeoutOf(h),
     intervalSeconds: 3,
   }), { tags: ['k3s'] });
 }
@@ -61,7 +61,7 @@ export function buildUpgrade(region: Region) {
       serial: 1,
       maxFailPercent: 0,
       steps: [
-        step('Wait until the Kubernetes API answers ready before touching this server', waitFor, { command: `${K3S_KUBECTL} get --raw /readyz >/dev/null 2>&1`, timeoutSeconds: 120, intervalSeconds: 2 }, { tags: ['k3s'] }),
+        step('Wait until the Kubernetes API answers ready before touching this server', waitFor, (h) => ({ command: `${K3S_KUBECTL} get --raw /readyz >/dev/null 2>&1`, timeoutSeconds: readyTimeoutOf(h, 120), intervalSeconds: 2 }), { tags: ['k3s'] }),
         ...upgradeSteps(region, 'k3s'),
         ...serverHealthSteps(),
         versionGate(region, (name) => name),

@@ -1,7 +1,8 @@
 /**
  * A local k3s release mirror for integration tests: serves the k3s TEST FIXTURE (test/fixtures/k3s-test-fixture,
  * with its version filled in) as `<version>/k3s` and its checksum file `<version>/sha256sum-amd64.txt`, in the
- * GitHub release layout the product code expects from `k3s.mirrorUrl`. `corrupt()` makes the checksum file lie.
+ * GitHub release layout the product code expects from `k3s.mirrorUrl`. `corrupt()` makes the k3s checksum file lie;
+ * `corruptGvisor(name)` makes the published `<name>.sha512` of one gVisor binary lie.
  */
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
@@ -13,6 +14,8 @@ export interface K3sMirror {
   /** Requests served, e.g. `/v1.28.15%2Bk3s1/k3s`. */
   readonly requests: string[];
   corrupt(on: boolean): void;
+  /** Publish a wrong sha512 for this gVisor binary (`runsc` or `containerd-shim-runsc-v1`); null: all correct. */
+  corruptGvisor(binary: string | null): void;
   close(): Promise<void>;
 }
 
@@ -30,6 +33,7 @@ export function gvisorFixture(name: string, version: string): Buffer {
 /** Serves any k3s version asked for (`/<version>/k3s`), and gVisor fixtures under `/gvisor/<version>/<arch>/<name>`. */
 export async function startK3sMirror(bindAddress: string): Promise<K3sMirror> {
   let corrupt = false;
+  let corruptGvisor: string | null = null;
   const requests: string[] = [];
   const server: Server = createServer((req, res) => {
     requests.push(req.url ?? '');
@@ -43,7 +47,8 @@ export async function startK3sMirror(bindAddress: string): Promise<K3sMirror> {
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`${sum}  k3s\n${'0'.repeat(64)}  k3s-airgap-images-amd64.tar\n`);
     } else if (gv) {
       const body = gvisorFixture(gv[2]!, gv[1]!);
-      if (gv[3]) res.writeHead(200).end(`${createHash('sha512').update(body).digest('hex')}  ${gv[2]}\n`);
+      const published = corruptGvisor === gv[2] ? Buffer.from('not the binary') : body;
+      if (gv[3]) res.writeHead(200).end(`${createHash('sha512').update(published).digest('hex')}  ${gv[2]}\n`);
       else res.writeHead(200).end(body);
     } else {
       res.writeHead(404).end('not found');
@@ -60,6 +65,9 @@ export async function startK3sMirror(bindAddress: string): Promise<K3sMirror> {
     requests,
     corrupt: (on) => {
       corrupt = on;
+    },
+    corruptGvisor: (binary) => {
+      corruptGvisor = binary;
     },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

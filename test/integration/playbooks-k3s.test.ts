@@ -1,9 +1,13 @@
 /**
  * The k3s playbook end to end on lab hosts, up to the binary: the k3s TEST FIXTURE (not k3s, see
- * test/fixtures/k3s-test-fixture) is served from a local mirror in the release layout. Two servers (the second
- * joins after the first, serial 1) and one agent. Checks: a checksum mismatch is refused; the flow converges;
- * a second run and a check run plan zero changes; labels changed in the region reach the node through the API;
- * tokens never appear in ps, unit files, config or run output; token files are 0600; the kubeconfig is local, 0600,
+ * test/fixtures/k3s-test-fixture.README.md) is served from a local mirror in the release layout. Three servers
+ * (lab-1 cluster-init, lab-2 and lab-3 join one at a time, serial 1) and one run-pool agent (lab-4).
+ * Checks: a checksum mismatch is refused; the health gate of a server really waits (lab-1 is not ready for a
+ * while, and no other host is touched before it is) and a gate that fails stops the rollout before the next
+ * server is touched (lab-2 never becomes ready: lab-3 and lab-4 stay untouched); then the flow converges with
+ * exactly the four nodes; a second run and a check run plan zero changes; label and taint values changed in the
+ * region reach the nodes through the API (which refuses them without --overwrite, as kubectl does); tokens
+ * never appear in ps, unit files, config or run output; token files are 0600; the kubeconfig is local, 0600,
  * with the endpoint rewritten.
  */
 import { readFileSync, statSync } from 'node:fs';
@@ -15,18 +19,20 @@ import firewall from '../../playbooks/firewall';
 import k3s from '../../playbooks/k3s';
 import { useLab } from '../support/lab';
 import { startK3sMirror, type K3sMirror } from './k3s-mirror';
-import { play, withHostVars, labShell } from './playbooks-support';
+import { firstTouch, labShell, nodeNames, play, withHostVars } from './playbooks-support';
 
-const lab = useLab({ id: 'pb-k3s', hosts: 3 });
+const lab = useLab({ id: 'pb-k3s', hosts: 4 });
 let mirror: K3sMirror;
+const ALL = ['lab-1', 'lab-2', 'lab-3', 'lab-4'];
+const RUN_TAINT = { key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' } as const;
 
-/** lab-1 and lab-2 servers, lab-3 a run-pool agent; k3s from the local mirror. */
-async function region(): Promise<Region> {
+/** lab-1..lab-3 servers, lab-4 a run-pool agent; k3s from the local mirror; readiness gates bounded at 40 s. */
+async function region(runHost: Partial<ResolvedHost> = {}): Promise<Region> {
   const base = await loadRegion('lab', { labDir: lab.dir });
   const ctrl = base.pools.ctrl![0]!;
   const hosts: ResolvedHost[] = base.hosts.map((h) => {
-    if (h.name === 'lab-2') return { ...h, pool: 'ctrl', labels: { ...ctrl.labels }, taints: [...ctrl.taints] };
-    if (h.name === 'lab-3') return { ...h, pool: 'run', labels: { 'node.platform/pool': 'run' }, taints: [{ key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' }] };
+    if (h.name === 'lab-2' || h.name === 'lab-3') return { ...h, pool: 'ctrl', labels: { ...ctrl.labels }, taints: [...ctrl.taints] };
+    if (h.name === 'lab-4') return { ...h, pool: 'run', labels: { 'node.platform/pool': 'run', 'platform/zone': 'lab-a' }, taints: [RUN_TAINT], ...runHost };
     return h;
   });
   const r: Region = {
@@ -35,10 +41,12 @@ async function region(): Promise<Region> {
     hosts,
     pools: { ctrl: hosts.filter((h) => h.pool === 'ctrl'), run: hosts.filter((h) => h.pool === 'run') },
   };
-  return withHostVars(r, { kubeconfigPath: join(lab.dir, 'kubeconfig.yaml'), firewallRollbackSeconds: 30 });
+  expect(r.pools.ctrl!.map((h) => h.name)).toEqual(['lab-1', 'lab-2', 'lab-3']);
+  return withHostVars(r, { kubeconfigPath: join(lab.dir, 'kubeconfig.yaml'), firewallRollbackSeconds: 30, k3sReadyTimeoutSeconds: 40 });
 }
 
 const sh = (host: string, command: string): Promise<string> => labShell(lab, host, command);
+const exists = async (host: string, path: string): Promise<boolean> => (await lab.ssh(host, `test -e ${path}`)).code === 0;
 
 beforeAll(async () => {
   mirror = await startK3sMirror(lab.info.gatewayIp);
@@ -54,24 +62,57 @@ describe('k3s playbook on lab hosts (fixture binary from a local mirror)', () =>
       const res = await play(k3s, await region(), { limit: ['lab-1'] });
       expect(res.ok).toBe(false);
       expect(res.failures.join('\n')).toMatch(/sha256 mismatch/);
-      expect((await lab.ssh('lab-1', 'test -e /usr/local/bin/k3s')).code).not.toBe(0);
+      expect(await exists('lab-1', '/usr/local/bin/k3s')).toBe(false);
     } finally {
       mirror.corrupt(false);
     }
   }, 300_000);
 
-  it('bootstraps servers and agents, then a second run and a check run change nothing', async () => {
+  it('waits for a slow first server, and a server that never gets ready stops the rollout before the next one is touched', async () => {
     const r = await region();
-    const fw = await play(firewall, r);
-    expect(fw.failures).toEqual([]);
+    expect((await play(firewall, r)).failures).toEqual([]);
+    // fixture knobs (test/fixtures/k3s-test-fixture.README.md): lab-1's API is not ready for 20 s after start,
+    // lab-2's never
+    await sh('lab-1', "printf 'ready-after-seconds=20\\n' > /etc/k3s-test-fixture.conf");
+    await sh('lab-2', "printf 'ready=never\\n' > /etc/k3s-test-fixture.conf");
+    const res = await play(k3s, r);
+    expect(res.ok).toBe(false);
+    // the gate on lab-1 waited: nothing on another host started before lab-1's API was ready
+    const readyAt = Number(await sh('lab-1', 'cat /var/lib/rancher/k3s/fixture/ready-at')) * 1000;
+    const lab2Start = firstTouch(res, 'lab-2');
+    expect(lab2Start, 'lab-2 was touched').toBeDefined();
+    expect(lab2Start!).toBeGreaterThanOrEqual(readyAt);
+    const gate1 = res.events.find((e) => e.type === 'task.result' && e.host === 'lab-1' && e.task === 'Wait until the Kubernetes API answers ready');
+    expect(gate1 && gate1.type === 'task.result' && gate1.status).toBe('changed'); // it had to wait
+    // lab-2's gate failed after its bound, the play stopped, and lab-3 (next server) and lab-4 (agent) were not touched
+    expect(res.failures.join('\n')).toMatch(/lab-2: Wait until the Kubernetes API answers ready: .*timed out after 40 s/s);
+    expect(res.stopped).toMatch(/Further k3s servers/);
+    expect(firstTouch(res, 'lab-3')).toBeUndefined();
+    expect(firstTouch(res, 'lab-4')).toBeUndefined();
+    for (const h of ['lab-3', 'lab-4']) {
+      expect(await exists(h, '/etc/rancher/k3s')).toBe(false);
+      expect(await exists(h, '/usr/local/bin/k3s')).toBe(false);
+    }
+    expect(await nodeNames(lab, 'lab-1')).toEqual(['lab-1']);
+    // back to normal for the next tests: no knobs, lab-2 restarted
+    await sh('lab-1', 'rm -f /etc/k3s-test-fixture.conf');
+    await sh('lab-2', 'rm -f /etc/k3s-test-fixture.conf && systemctl restart --no-block k3s');
+  }, 900_000);
+
+  it('bootstraps three servers one at a time and an agent, then a second run and a check run change nothing', async () => {
+    const r = await region();
     const first = await play(k3s, r);
     expect(first.failures).toEqual([]);
     expect(first.ok).toBe(true);
     expect(mirror.requests.some((u) => u.endsWith('/k3s'))).toBe(true);
-    // servers joined one at a time: lab-2's play started after lab-1's finished
+    // servers joined one at a time: lab-3's first task started after lab-2's health gate passed
     const starts = first.events.filter((e) => e.type === 'play.start').map((e) => (e as { play: string }).play);
     expect(starts[0]).toMatch(/First k3s server/);
     expect(starts[1]).toMatch(/Further k3s servers/);
+    const gate2 = first.events.findIndex((e) => e.type === 'task.result' && e.host === 'lab-2' && e.task === 'Wait until this node is registered');
+    const lab3First = first.events.findIndex((e) => e.type === 'task.start' && e.host === 'lab-3');
+    expect(gate2).toBeGreaterThan(-1);
+    expect(lab3First).toBeGreaterThan(gate2);
 
     const second = await play(k3s, r);
     expect(second.failures).toEqual([]);
@@ -79,13 +120,14 @@ describe('k3s playbook on lab hosts (fixture binary from a local mirror)', () =>
     const check = await play(k3s, r, { check: true });
     expect(check.changes).toEqual([]);
     // a check limited to an agent (the first server's tokens are not read) also plans nothing
-    const limited = await play(k3s, r, { check: true, limit: ['lab-3'] });
+    const limited = await play(k3s, r, { check: true, limit: ['lab-4'] });
     expect(limited.failures).toEqual([]);
     expect(limited.changes).toEqual([]);
 
     const nodes = JSON.parse(await sh('lab-1', '/usr/local/bin/k3s kubectl get nodes -o json')) as { items: { metadata: { name: string; labels: Record<string, string> }; spec: { taints?: { key: string }[] } }[] };
-    expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(['lab-1', 'lab-2', 'lab-3']);
-    const run = nodes.items.find((n) => n.metadata.name === 'lab-3')!;
+    expect(nodes.items.map((n) => n.metadata.name).sort()).toEqual(ALL);
+    expect(await nodeNames(lab, 'lab-3')).toEqual(ALL); // every server answers for the whole cluster
+    const run = nodes.items.find((n) => n.metadata.name === 'lab-4')!;
     expect(run.metadata.labels['node.platform/pool']).toBe('run');
     expect(run.spec.taints?.map((t) => t.key)).toContain('platform/run');
 
@@ -97,23 +139,24 @@ describe('k3s playbook on lab hosts (fixture binary from a local mirror)', () =>
     // flannel rides the private interface (eth1 in the lab), NodePorts only on the private network
     expect(cfg).toMatch(/^flannel-iface: "eth1"$/m);
     expect(cfg).toContain(`- "nodeport-addresses=${r.network.privateCidr}"`);
-    expect(await sh('lab-3', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/^flannel-iface: "eth1"$/m);
-    expect(await sh('lab-3', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/^token-file: "\/etc\/rancher\/k3s\/agent-token"$/m);
-    expect((await sh('lab-1', 'ls /var/lib/rancher/k3s/server/manifests'))).toMatch(/cert-manager\.yaml/);
+    expect(await sh('lab-4', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/^flannel-iface: "eth1"$/m);
+    for (const h of ['lab-2', 'lab-3']) expect(await sh(h, 'cat /etc/rancher/k3s/config.yaml')).toMatch(/^server: "?https:\/\/[0-9.]+:6443"?$/m);
+    expect(await sh('lab-4', 'cat /etc/rancher/k3s/config.yaml')).toMatch(/^token-file: "\/etc\/rancher\/k3s\/agent-token"$/m);
+    expect(await sh('lab-1', 'ls /var/lib/rancher/k3s/server/manifests')).toMatch(/cert-manager\.yaml/);
 
     // tokens: 0600 files only; never in ps, unit files, config or any run output
     const serverToken = (await sh('lab-1', 'cat /etc/rancher/k3s/server-token')).trim();
     const agentToken = (await sh('lab-1', 'cat /etc/rancher/k3s/agent-token')).trim();
     expect(serverToken.length).toBeGreaterThanOrEqual(32);
-    for (const h of ['lab-1', 'lab-2', 'lab-3']) {
-      for (const f of h === 'lab-3' ? ['agent-token'] : ['server-token', 'agent-token']) {
+    for (const h of ALL) {
+      for (const f of h === 'lab-4' ? ['agent-token'] : ['server-token', 'agent-token']) {
         expect(await sh(h, `stat -c %a /etc/rancher/k3s/${f}`)).toBe('600\n');
       }
       const visible = await sh(h, 'ps -eo args; cat /etc/systemd/system/k3s*.service /etc/rancher/k3s/config.yaml; systemctl show -p ExecStart k3s k3s-agent 2>/dev/null; cat /proc/*/cmdline 2>/dev/null | tr "\\0" " "');
       expect(visible).not.toContain(serverToken);
       expect(visible).not.toContain(agentToken);
     }
-    expect(await sh('lab-3', 'cat /etc/rancher/k3s/agent-token')).toBe(`${agentToken}\n`);
+    expect(await sh('lab-4', 'cat /etc/rancher/k3s/agent-token')).toBe(`${agentToken}\n`);
     const output = JSON.stringify([first.events, second.events, check.events]);
     expect(output).not.toContain(serverToken);
     expect(output).not.toContain(agentToken);
@@ -127,14 +170,15 @@ describe('k3s playbook on lab hosts (fixture binary from a local mirror)', () =>
     expect(output).not.toContain(key);
   }, 900_000);
 
-  it('reconciles labels changed in the region through the API (flags only apply at registration)', async () => {
-    const r = await region();
-    const changed: Region = { ...r, hosts: r.hosts.map((h) => (h.name === 'lab-3' ? { ...h, labels: { ...h.labels, 'platform/zone': 'lab-a' } } : h)) };
+  it('reconciles changed label and taint values through the API (flags only apply at registration; kubectl needs --overwrite)', async () => {
+    const changed = await region({ labels: { 'node.platform/pool': 'run', 'platform/zone': 'lab-b' }, taints: [{ ...RUN_TAINT, value: 'runsc' }] });
+    expect(await nodeNames(lab, 'lab-1')).toEqual(ALL);
     const res = await play(k3s, changed);
     expect(res.failures).toEqual([]);
-    expect(res.changes.join('\n')).toMatch(/labels\/taints of lab-3/);
-    const node = JSON.parse(await sh('lab-1', '/usr/local/bin/k3s kubectl get node lab-3 -o json')) as { metadata: { labels: Record<string, string> } };
-    expect(node.metadata.labels['platform/zone']).toBe('lab-a');
+    expect(res.changes.join('\n')).toMatch(/labels\/taints of lab-4/);
+    const node = JSON.parse(await sh('lab-1', '/usr/local/bin/k3s kubectl get node lab-4 -o json')) as { metadata: { labels: Record<string, string> }; spec: { taints: { key: string; value?: string; effect: string }[] } };
+    expect(node.metadata.labels['platform/zone']).toBe('lab-b');
+    expect(node.spec.taints.filter((t) => t.key === 'platform/run')).toEqual([{ key: 'platform/run', value: 'runsc', effect: 'NoSchedule' }]);
     expect((await play(k3s, changed)).changes).toEqual([]);
   }, 600_000);
 });

@@ -7,6 +7,8 @@ import type { UsedLab } from '../support/lab';
 
 export interface PlayOutcome extends RunResult {
   readonly events: readonly RunEvent[];
+  /** Wall-clock time (ms since the epoch) at which each event of `events` arrived. */
+  readonly eventTimes: readonly number[];
   /** Sum of `changed` over every host. */
   readonly changed: number;
   /** Every task.result that failed, as `host: task: error`. */
@@ -19,17 +21,19 @@ export async function play(playbook: RegionPlaybook, region: Region, options: { 
   const { inventory, ssh } = inventoryFromRegion(region);
   const connect = sshConnector(ssh);
   const events: RunEvent[] = [];
+  const eventTimes: number[] = [];
   try {
     const res = await runPlaybook(playbook.build(region), inventory, {
       connect,
       check: options.check ?? false,
-      onEvent: (e) => events.push(e),
+      onEvent: (e) => { events.push(e); eventTimes.push(Date.now()); },
       ...(options.limit ? { limit: options.limit } : {}),
     });
     const results = events.filter((e): e is Extract<RunEvent, { type: 'task.result' }> => e.type === 'task.result');
     return {
       ...res,
       events,
+      eventTimes,
       changed: Object.values(res.recap).reduce((n, r) => n + r.changed, 0),
       failures: results.filter((e) => e.status === 'failed' || e.status === 'unreachable').map((e) => `${e.host}: ${e.task}: ${e.error ?? e.summary}`),
       changes: results.filter((e) => e.status === 'changed').map((e) => `${e.host}: ${e.task}: ${e.summary}`),
@@ -49,4 +53,16 @@ export async function labShell(lab: Pick<UsedLab, 'ssh'>, host: string, command:
   const r = await lab.ssh(host, command, 30);
   if (r.code !== 0) throw new Error(`${host}: ${command} exited ${r.code}: ${r.stderr}`);
   return r.stdout;
+}
+
+/** When the first task on `host` started (ms since the epoch), or undefined when no task ran there. */
+export function firstTouch(outcome: PlayOutcome, host: string): number | undefined {
+  const i = outcome.events.findIndex((e) => e.type === 'task.start' && e.host === host);
+  return i < 0 ? undefined : outcome.eventTimes[i];
+}
+
+/** Node names as `k3s kubectl get nodes -o json` on `server` lists them, sorted. */
+export async function nodeNames(lab: Pick<UsedLab, 'ssh'>, server: string): Promise<string[]> {
+  const doc = JSON.parse(await labShell(lab, server, '/usr/local/bin/k3s kubectl get nodes -o json')) as { items: { metadata: { name: string } }[] };
+  return doc.items.map((n) => n.metadata.name).sort();
 }
