@@ -15,6 +15,7 @@ import {
   ScaffoldError,
   verifyPlan,
 } from '../../regions/scaffold';
+import { plantSentinel, untouched } from '../support/sentinel';
 
 const run = promisify(execFile);
 
@@ -92,10 +93,11 @@ describe('new-region scaffold', () => {
 
   it('refuses to overwrite an existing region and writes nothing', async () => {
     await writeFile(join(dir, 'eu-west-1.known_hosts'), '# mine\n');
+    const proof = await plantSentinel(dir);
     await expect(createNewRegion({ name: 'eu-west-1', provider: 'hetzner', regionsDir: dir })).rejects.toThrow(
       `new-region: ${join(dir, 'eu-west-1.known_hosts')} already exists (expected a new region name)`,
     );
-    expect(await readdir(dir)).toEqual(['eu-west-1.known_hosts']);
+    expect(await untouched(proof)).toEqual([]);
     expect(await readFile(join(dir, 'eu-west-1.known_hosts'), 'utf8')).toBe('# mine\n');
   });
 
@@ -124,13 +126,14 @@ describe('new-region scaffold', () => {
   });
 
   it('validates the rendered file before writing: an invalid choice writes nothing', async () => {
+    const proof = await plantSentinel(dir);
     const attempt = createNewRegion({ name: 'eu-west-1', provider: 'hetzner', servers: 2, adminCidrs: ['0.0.0.0/0'], regionsDir: dir });
     const error = await attempt.catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RegionValidationError);
     const message = (error as Error).message;
     expect(message).toContain("region 'eu-west-1': pools.ctrl.hosts [\"ctrl-1\",\"ctrl-2\"] has 2 servers, an even number");
     expect(message).toContain("region 'eu-west-1': network.adminCidrs[0] '0.0.0.0/0' allows SSH from the whole internet");
-    expect(await readdir(dir)).toEqual([]);
+    expect(await untouched(proof)).toEqual([]);
   });
 
   it('checks the rendered text itself, not only the data it came from', async () => {
@@ -166,9 +169,11 @@ describe('npm run new-region', () => {
     expect(first.code).toBe(0);
     expect(first.stdout).toContain(`created ${join(dir, 'ap-east-1.ts')} and ${join(dir, 'ap-east-1.known_hosts')}`);
     expect(first.stdout).toMatch(/resolve the \d+ TODO\(person\) markers/);
+    const proof = await plantSentinel(dir);
     const second = await cli('ap-east-1', '--provider', 'contabo', '--regions-dir', dir);
     expect(second.code).toBe(1);
     expect(second.stderr).toContain('already exists (expected a new region name)\nnothing was written');
+    expect(await untouched(proof)).toEqual([]);
   });
 
   it('exits 2 with usage when the provider is missing, 1 on a bad name', async () => {
@@ -182,9 +187,10 @@ describe('npm run new-region', () => {
   });
 
   it('--print writes nothing', async () => {
+    const proof = await plantSentinel(dir);
     const { code, stdout } = await cli('ap-east-1', '--provider', 'hetzner', '--print', '--regions-dir', dir);
     expect(code).toBe(0);
     expect(stdout).toContain("name: 'ap-east-1',");
-    expect(await readdir(dir)).toEqual([]);
+    expect(await untouched(proof)).toEqual([]);
   });
 });

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from '../../regions/load';
+import { plantSentinel, untouched } from '../support/sentinel';
 import { runCli } from './run-cli';
 
 let work: string;
@@ -60,7 +61,7 @@ describe('npm run synth', () => {
     await writeFile(join(copy, 'us-east-1', '99-old.yaml'), 'kind: Old\n');
     await mkdir(join(copy, 'gone-region'));
     await writeFile(join(copy, 'gone-region', 'kustomization.yaml'), 'x: 1\n');
-    const before = await hashTree(copy);
+    const proof = await plantSentinel(copy);
     const r = await runCli('synth', ['--out', copy, '--check']);
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`stale:   ${join(copy, 'eu-central-1', files[0]!)}`);
@@ -68,7 +69,7 @@ describe('npm run synth', () => {
     expect(r.stderr).toContain(`extra:   ${join(copy, 'us-east-1', '99-old.yaml')}`);
     expect(r.stderr).toContain(`extra:   ${join(copy, 'gone-region', 'kustomization.yaml')} (no region 'gone-region')`);
     expect(r.stderr).toMatch(/is stale: run npm run synth and commit dist\/\n$/);
-    expect(await hashTree(copy)).toBe(before); // --check writes nothing
+    expect(await untouched(proof)).toEqual([]); // --check writes nothing: no file, directory, mtime or inode changed
   });
 
   it('replaces stale generated files but never touches secrets/', { timeout: 180_000 }, async () => {
@@ -99,20 +100,21 @@ describe('npm run synth', () => {
     expect(r.stdout).not.toContain('hand-written-value');
   });
 
-  it('an invalid region exits non-zero naming region, path and value, and leaves the output byte-for-byte unchanged', { timeout: 180_000 }, async () => {
+  it('an invalid region exits non-zero naming region, path and value, and writes nothing (sentinel: no entry created, removed, replaced or touched)', { timeout: 180_000 }, async () => {
     const regionsDir = join(work, 'regions');
     await cp(join(REPO_ROOT, 'regions'), regionsDir, { recursive: true }); // region files import their neighbours
     const source = await readFile(join(REPO_ROOT, 'regions', 'eu-central-1.ts'), 'utf8');
     const broken = source.replace("privateIp: '10.0.1.22'", "privateIp: '10.0.1'");
     expect(broken).not.toBe(source);
     await writeFile(join(regionsDir, 'eu-central-1.ts'), broken);
-    const before = await hashTree(out);
+    const proof = await plantSentinel(out);
     const r = await runCli('synth', ['--out', out, '--regions-dir', regionsDir]);
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/region 'eu-central-1'.*pools\.run\.hosts\[1\]\.privateIp '10\.0\.1'/);
     expect(r.stderr).toMatch(/nothing was written/);
     expect(r.stdout).toBe('');
-    expect(await hashTree(out)).toBe(before);
+    // proven, not only said: no entry of the output (not even us-east-1, which is valid) was written, replaced or touched
+    expect(await untouched(proof)).toEqual([]);
   });
 
   it('--help explains the command; a bad option is a usage error', { timeout: 180_000 }, async () => {

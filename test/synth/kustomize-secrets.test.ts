@@ -13,6 +13,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 import { listRegionNames, REPO_ROOT } from '../../regions/load';
 import { listGeneratedFiles } from '../../synth/write/region-dir';
+import { requireKubectl } from '../support/kubectl';
+import { plantSentinel, untouched } from '../support/sentinel';
 import { runCli, type CliResult } from './run-cli';
 
 const exec = promisify(execFile);
@@ -34,6 +36,7 @@ async function envValues(dir: string): Promise<Map<string, string>> {
 }
 
 beforeAll(async () => {
+  requireKubectl(); // a machine without kubectl fails here with what to install, not with ENOENT in each test
   work = await mkdtemp(join(tmpdir(), 'synth-kustomize-'));
   const synth = await runCli('synth', ['--out', work]);
   expect(synth.code, synth.stderr).toBe(0);
@@ -91,9 +94,12 @@ describe.each(names)('region %s', (name) => {
     expect(run?.stdout).toMatch(/ supplied +MISSING: /);
     expect(run?.stdout).toMatch(/ generated +generated now/);
     for (const value of generated.get(name)?.values() ?? []) expect(run?.stdout).not.toContain(value);
+    const proof = await plantSentinel(join(work, name));
     const check = await runCli('secrets', [name, '--dist', work, '--check']);
     expect(check.code).toBe(1);
     expect(check.stdout).toMatch(/secret values missing or empty/);
+    expect(await untouched(proof)).toEqual([]); // --check writes nothing, not even the missing env files
+    await rm(join(work, name, proof.sentinel));
     const again = await runCli('secrets', [name, '--dist', work]);
     expect(await envValues(join(work, name, 'secrets'))).toEqual(generated.get(name)); // re-run keeps values
     for (const value of generated.get(name)?.values() ?? []) expect(again.stdout + again.stderr).not.toContain(value);
