@@ -1,29 +1,63 @@
 /**
- * site, upgrade and reset on lab hosts (k3s and gVisor TEST FIXTURES from a local mirror, see k3s-mirror.ts):
- * site converges and a second run and a check run plan zero changes (base, network, firewall, gvisor, k3s);
- * upgrade moves every node to a new version (servers gated, the agent drained and uncordoned) and is idempotent;
- * reset leaves the hosts clean, keeps the firewall, and a second reset changes nothing.
+ * gvisor, site, upgrade and reset on lab hosts (k3s and gVisor TEST FIXTURES from a local mirror, see
+ * k3s-mirror.ts and test/fixtures/k3s-test-fixture.README.md). Three servers (lab-1..lab-3) and a run-pool
+ * agent (lab-4).
+ * - gvisor refuses a runsc whose published sha512 does not match, on the host: nothing is installed, and an
+ *   installed runsc is never replaced by a mismatching one;
+ * - site converges; a second run and a check run plan zero changes;
+ * - upgrade: a server that does not come back ready stops the rollout before the next server or any agent is
+ *   touched; then every node moves to the new version (servers one at a time, the agent drained and
+ *   uncordoned) and a re-run changes nothing; the node list is asserted before every loop over it;
+ * - reset cleans what k3s leaves on a host (a shim process, mounts, CNI/flannel links, KUBE-/CNI-/FLANNEL
+ *   iptables rules; the test creates them), keeps the firewall and foreign iptables rules, and a second reset
+ *   changes nothing.
  */
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRegion } from '../../regions/load';
-import type { Region } from '../../regions/types';
+import type { Region, ResolvedHost } from '../../regions/types';
+import gvisor from '../../playbooks/gvisor';
 import reset from '../../playbooks/reset';
 import site from '../../playbooks/site';
 import upgrade from '../../playbooks/upgrade';
 import { useLab } from '../support/lab';
 import { startK3sMirror, type K3sMirror } from './k3s-mirror';
-import { play, withHostVars, labShell } from './playbooks-support';
+import { firstTouch, labShell, nodeNames, play, withHostVars } from './playbooks-support';
 
-const lab = useLab({ id: 'pb-site', hosts: 3 });
+const lab = useLab({ id: 'pb-site', hosts: 4 });
 let mirror: K3sMirror;
+const ALL = ['lab-1', 'lab-2', 'lab-3', 'lab-4'];
+const NEXT = 'v1.28.16+k3s1';
+/** What the playbooks write on a host (everything else, e.g. logs and the fixture's own state, may change). */
+const MANAGED = ['/etc', '/usr/local', '/var/lib/region-bootstrapper', '/var/lib/rancher/k3s/server/manifests', '/var/lib/rancher/k3s/agent/etc'];
 
-async function region(version?: string): Promise<Region> {
+/** lab-1..lab-3 servers, lab-4 the run pool; binaries from the mirror; readiness gates bounded at 40 s. */
+async function region(overrides: { version?: string; gvisorVersion?: string } = {}): Promise<Region> {
   const base = await loadRegion('lab', { labDir: lab.dir });
-  return withHostVars({ ...base, k3s: { ...base.k3s, mirrorUrl: mirror.url, ...(version ? { version } : {}) } }, { kubeconfigPath: join(lab.dir, 'kubeconfig.yaml'), firewallRollbackSeconds: 30 });
+  const ctrl = base.pools.ctrl![0]!;
+  const run = base.pools.run![0]!;
+  const hosts: ResolvedHost[] = base.hosts.map((h) =>
+    h.name === 'lab-4' ? { ...h, pool: 'run', labels: { ...run.labels }, taints: [...run.taints] } : { ...h, pool: 'ctrl', labels: { ...ctrl.labels }, taints: [...ctrl.taints] },
+  );
+  const r: Region = {
+    ...base,
+    k3s: { ...base.k3s, mirrorUrl: mirror.url, ...(overrides.version ? { version: overrides.version } : {}), ...(overrides.gvisorVersion ? { gvisorVersion: overrides.gvisorVersion } : {}) },
+    hosts,
+    pools: { ctrl: hosts.filter((h) => h.pool === 'ctrl'), run: hosts.filter((h) => h.pool === 'run') },
+  };
+  expect(r.pools.ctrl!.map((h) => h.name)).toEqual(['lab-1', 'lab-2', 'lab-3']);
+  expect(r.pools.run!.map((h) => h.name)).toEqual(['lab-4']);
+  return withHostVars(r, { kubeconfigPath: join(lab.dir, 'kubeconfig.yaml'), firewallRollbackSeconds: 30, k3sReadyTimeoutSeconds: 40 });
 }
 
 const sh = (host: string, command: string): Promise<string> => labShell(lab, host, command);
+const exists = async (host: string, path: string): Promise<boolean> => (await lab.ssh(host, `test -e ${path}`)).code === 0;
+
+interface LiveNode { metadata: { name: string; annotations?: Record<string, string> }; spec: { unschedulable?: boolean }; status: { nodeInfo: { kubeletVersion: string } } }
+async function liveNodes(): Promise<LiveNode[]> {
+  const doc = JSON.parse(await sh('lab-1', '/usr/local/bin/k3s kubectl get nodes -o json')) as { items: LiveNode[] };
+  return doc.items;
+}
 
 beforeAll(async () => {
   mirror = await startK3sMirror(lab.info.gatewayIp);
@@ -32,7 +66,21 @@ afterAll(async () => {
   await mirror?.close();
 });
 
-describe('site, upgrade and reset on lab hosts', () => {
+describe('gvisor, site, upgrade and reset on lab hosts', () => {
+  it('gvisor refuses a runsc whose published sha512 does not match: nothing installed, no temp file left', async () => {
+    const r = await region();
+    mirror.corruptGvisor('runsc');
+    try {
+      const res = await play(gvisor, r, { limit: ['lab-4'] });
+      expect(res.ok).toBe(false);
+      expect(res.failures.join('\n')).toMatch(/lab-4: Ensure runsc .*: .*sha512 mismatch for http:\/\/[^ ]+\/runsc: expected [0-9a-f]{128}, got [0-9a-f]{128}/s);
+      expect(await exists('lab-4', '/usr/local/bin/runsc')).toBe(false);
+      expect(await sh('lab-4', 'ls -A /usr/local/bin')).not.toMatch(/\.rb-dl-/);
+    } finally {
+      mirror.corruptGvisor(null);
+    }
+  }, 300_000);
+
   it('site converges; a second run and a check run plan zero changes', async () => {
     const r = await region();
     const first = await play(site, r);
@@ -41,40 +89,128 @@ describe('site, upgrade and reset on lab hosts', () => {
     const second = await play(site, r);
     expect(second.failures).toEqual([]);
     expect(second.changes).toEqual([]);
+    // a check run writes nothing on the hosts: no file or directory under what the playbooks manage is newer
+    // (mtime or ctime) than a sentinel planted just before it
+    for (const h of ALL) await sh(h, 'touch /run/rb-check-sentinel');
     const check = await play(site, r, { check: true });
     expect(check.failures).toEqual([]);
     expect(check.changes).toEqual([]);
-    // gVisor on the run pool (lab-2), containerd template for k3s < 1.31
-    const run = r.pools.run![0]!.name;
-    expect(await sh(run, 'ls /usr/local/bin')).toMatch(/containerd-shim-runsc-v1[\s\S]*runsc/);
-    expect(await sh(run, 'cat /var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl')).toContain('runtime_type = "io.containerd.runsc.v1"');
+    for (const h of ALL) {
+      const written = await sh(h, `find ${MANAGED.join(' ')} \\( -newer /run/rb-check-sentinel -o -cnewer /run/rb-check-sentinel \\) -print 2>/dev/null || true`);
+      expect(written, `${h}: written by a check run`).toBe('');
+    }
+    expect(await nodeNames(lab, 'lab-1')).toEqual(ALL);
+    // gVisor on the run pool (lab-4), containerd template for k3s < 1.31
+    expect(await sh('lab-4', 'ls /usr/local/bin')).toMatch(/containerd-shim-runsc-v1[\s\S]*runsc/);
+    expect(await sh('lab-4', 'cat /var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl')).toContain('runtime_type = "io.containerd.runsc.v1"');
+    expect(await exists('lab-1', '/usr/local/bin/runsc')).toBe(false);
     // private network persisted
     expect(await sh('lab-1', 'systemctl is-enabled platform-private-network.service')).toBe('enabled\n');
+  }, 1_200_000);
+
+  it('a runsc with a mismatching sha512 never replaces the installed one', async () => {
+    const before = await sh('lab-4', 'sha512sum /usr/local/bin/runsc');
+    const r = await region({ gvisorVersion: '20991231' });
+    mirror.corruptGvisor('runsc');
+    try {
+      const res = await play(gvisor, r, { limit: ['lab-4'] });
+      expect(res.ok).toBe(false);
+      expect(res.failures.join('\n')).toMatch(/sha512 mismatch for http:\/\/[^ ]+\/20991231\/x86_64\/runsc/);
+      expect(await sh('lab-4', 'sha512sum /usr/local/bin/runsc')).toBe(before);
+      expect(await sh('lab-4', 'ls -A /usr/local/bin')).not.toMatch(/\.rb-dl-/);
+    } finally {
+      mirror.corruptGvisor(null);
+    }
+  }, 300_000);
+
+  it('upgrade: a server that does not come back ready stops the rollout before the next node is touched', async () => {
+    const r = await region({ version: NEXT });
+    const before = await liveNodes();
+    expect(before.map((n) => n.metadata.name).sort()).toEqual(ALL);
+    const old = before[0]!.status.nodeInfo.kubeletVersion;
+    expect(old).not.toBe(NEXT);
+    await sh('lab-2', "printf 'ready=never\\n' > /etc/k3s-test-fixture.conf");
+    const res = await play(upgrade, r);
+    expect(res.ok).toBe(false);
+    expect(res.failures.join('\n')).toMatch(/lab-2: Wait until the Kubernetes API answers ready: .*timed out after 40 s/s);
+    expect(res.stopped).toMatch(/Upgrade k3s servers/);
+    expect(firstTouch(res, 'lab-3')).toBeUndefined();
+    expect(res.events.some((e) => e.type === 'play.start' && /^(Drain|Upgrade lab-4)/.test(e.play))).toBe(false);
+    const nodes = await liveNodes();
+    expect(nodes.map((n) => n.metadata.name).sort()).toEqual(ALL);
+    const byName = new Map(nodes.map((n) => [n.metadata.name, n]));
+    expect(byName.get('lab-1')!.status.nodeInfo.kubeletVersion).toBe(NEXT);
+    expect(byName.get('lab-3')!.status.nodeInfo.kubeletVersion).toBe(old);
+    expect(byName.get('lab-4')!.status.nodeInfo.kubeletVersion).toBe(old);
+    expect(byName.get('lab-4')!.spec.unschedulable ?? false).toBe(false);
+    expect(await sh('lab-3', '/usr/local/bin/k3s --version')).toContain(old);
+    // lab-2 recovers
+    await sh('lab-2', 'rm -f /etc/k3s-test-fixture.conf && systemctl restart --no-block k3s');
   }, 900_000);
 
-  it('upgrade moves every node to the new version one step at a time, then changes nothing', async () => {
-    const next = 'v1.28.16+k3s1';
-    const r = await region(next);
+  it('upgrade then moves every node to the new version one step at a time, and a re-run changes nothing', async () => {
+    const r = await region({ version: NEXT });
     const res = await play(upgrade, r);
     expect(res.failures).toEqual([]);
     const plays = res.events.filter((e) => e.type === 'play.start').map((e) => (e as { play: string }).play);
     expect(plays[0]).toMatch(/Upgrade k3s servers/);
-    expect(plays.some((p) => p.startsWith('Drain'))).toBe(true);
-    const nodes = JSON.parse(await sh('lab-1', '/usr/local/bin/k3s kubectl get nodes -o json')) as { items: { metadata: { name: string; annotations?: Record<string, string> }; spec: { unschedulable?: boolean }; status: { nodeInfo: { kubeletVersion: string } } }[] };
-    for (const n of nodes.items) {
-      expect(n.status.nodeInfo.kubeletVersion).toBe(next);
-      expect(n.spec.unschedulable ?? false).toBe(false);
-      expect(n.metadata.annotations?.['platform.upgrade/drained']).toBeUndefined();
+    expect(plays).toContain('Drain lab-4');
+    // lab-4 was drained (cordoned, annotated) before its binary changed, and uncordoned after
+    const drainIdx = res.events.findIndex((e) => e.type === 'task.result' && e.task.startsWith('Drain lab-4') && e.status === 'changed');
+    const agentBinIdx = res.events.findIndex((e) => e.type === 'task.result' && e.host === 'lab-4' && e.task.startsWith('Ensure the k3s') && e.status === 'changed');
+    expect(drainIdx).toBeGreaterThan(-1);
+    expect(agentBinIdx).toBeGreaterThan(drainIdx);
+    const nodes = await liveNodes();
+    expect(nodes.map((n) => n.metadata.name).sort()).toEqual(ALL);
+    for (const n of nodes) {
+      expect(n.status.nodeInfo.kubeletVersion, n.metadata.name).toBe(NEXT);
+      expect(n.spec.unschedulable ?? false, n.metadata.name).toBe(false);
+      expect(n.metadata.annotations?.['platform.upgrade/drained'], n.metadata.name).toBeUndefined();
     }
     const again = await play(upgrade, r);
+    expect(again.failures).toEqual([]);
     expect(again.changes).toEqual([]);
   }, 900_000);
 
-  it('reset uninstalls k3s, verifies the hosts are clean, keeps the firewall, and is idempotent', async () => {
-    const r = await region('v1.28.16+k3s1');
+  it('reset cleans processes, mounts, links and iptables rules k3s leaves, keeps the firewall and foreign rules, and is idempotent', async () => {
+    const r = await region({ version: NEXT });
+    // what a real k3s node leaves behind, made by hand on a server and on the agent
+    const leftovers = [
+      'mkdir -p /var/lib/rancher/k3s/data/current/bin && cp /bin/sleep /var/lib/rancher/k3s/data/current/bin/containerd-shim-runc-v2',
+      'setsid /var/lib/rancher/k3s/data/current/bin/containerd-shim-runc-v2 3600 </dev/null >/dev/null 2>&1 &',
+      'mkdir -p /run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/abc /var/lib/kubelet/pods/p1/volumes/kubernetes.io~empty-dir/data',
+      'mount -t tmpfs tmpfs /run/k3s/containerd/io.containerd.runtime.v2.task/k8s.io/abc',
+      'mount -t tmpfs tmpfs /var/lib/kubelet/pods/p1/volumes/kubernetes.io~empty-dir/data',
+      'ip link add cni0 type bridge && ip link add flannel.1 type bridge',
+      'iptables -N KUBE-SERVICES && iptables -A INPUT -j KUBE-SERVICES && iptables -N FLANNEL-FWD && iptables -A FLANNEL-FWD -s 10.42.0.0/16 -j ACCEPT',
+      'iptables -t nat -N CNI-HOSTPORT-DNAT && iptables -t nat -A PREROUTING -m addrtype --dst-type LOCAL -j CNI-HOSTPORT-DNAT',
+      'iptables -N FOREIGN-KEEP && iptables -A FOREIGN-KEEP -p tcp --dport 9999 -j ACCEPT',
+    ].join('\n');
+    for (const h of ['lab-1', 'lab-4']) {
+      await sh(h, leftovers);
+      // ([/] keeps pgrep from matching the shell that runs it)
+      expect(await sh(h, "pgrep -f '[/]var/lib/rancher/k3s/data/current/bin/containerd-shim' | wc -l")).toBe('1\n');
+      expect(await sh(h, "awk '$2 ~ \"^(/run/k3s|/var/lib/kubelet)\"' /proc/self/mounts | wc -l")).toBe('2\n');
+    }
     const res = await play(reset, r);
     expect(res.failures).toEqual([]);
-    for (const h of ['lab-1', 'lab-2', 'lab-3']) {
+    for (const h of ['lab-1', 'lab-4']) {
+      const changed = res.events.filter((e) => e.type === 'task.result' && e.host === h && e.status === 'changed').map((e) => (e as { task: string }).task);
+      expect(changed).toEqual(expect.arrayContaining([
+        'Stop the containers k3s left running',
+        'Unmount what k3s mounted',
+        'Delete the CNI and flannel links',
+        "Remove k3s's iptables rules (other tables and the platform nftables table stay)",
+      ]));
+      expect(await sh(h, "pgrep -f '[/]var/lib/rancher/k3s/' | wc -l")).toBe('0\n');
+      expect(await sh(h, "awk '$2 ~ \"^(/run/k3s|/var/lib/kubelet|/var/lib/rancher)\"' /proc/self/mounts | wc -l")).toBe('0\n');
+      expect((await lab.ssh(h, 'ip link show cni0')).code).not.toBe(0);
+      expect((await lab.ssh(h, 'ip link show flannel.1')).code).not.toBe(0);
+      const rules = await sh(h, 'iptables-save');
+      expect(rules).not.toMatch(/KUBE-|CNI-|FLANNEL/);
+      expect(rules).toContain('-A FOREIGN-KEEP -p tcp -m tcp --dport 9999 -j ACCEPT');
+    }
+    for (const h of ALL) {
       expect((await lab.ssh(h, 'test -e /usr/local/bin/k3s || test -e /var/lib/rancher/k3s || test -e /etc/rancher/k3s')).code).not.toBe(0);
       expect(await sh(h, 'nft list tables')).toMatch(/table inet platform/);
     }
