@@ -13,6 +13,7 @@ export * from './network-peers';
 export * from './placement';
 export * from './platform-network-policies';
 export * from './rdev-api';
+export * from './region-opt-ins';
 export * from './secret-requirement';
 export * from './tenant-isolation';
 export * from './tls-ingress';

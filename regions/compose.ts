@@ -17,6 +17,7 @@ import {
   Namespaces,
   PlatformNetworkPolicies,
   RdevApi,
+  RegionOptIns,
   TenantIsolation,
   Woodpecker,
   Zot,
@@ -25,7 +26,9 @@ import {
   type SecretRequirement,
 } from '../constructs';
 import { cidrHost, formatIp, mustParseCidr } from './net';
+import { OPT_INS_COMPONENT, OPT_INS_CONFIGMAP } from './opt-ins';
 import { RegionValidationError } from './region-error';
+import { platformPlacementIssues } from './rules-platform';
 import { POOL_LABEL, type PoolName, type Region } from './types';
 
 export interface ComposedComponent {
@@ -108,6 +111,8 @@ function compose(region: Region): ComposedRegion {
       },
     ]);
   }
+  const stranded = platformPlacementIssues(region.name, region.pools);
+  if (stranded.length > 0) throw new RegionValidationError(region.name, 'composeRegion', stranded);
   const poolSelector = (pool: PoolName): Record<string, string> => ({ [POOL_LABEL]: pool });
   const poolPlacement = (pool: PoolName): Placement | undefined => {
     const host = region.pools[pool]?.[0];
@@ -136,6 +141,12 @@ function compose(region: Region): ComposedRegion {
     tenantNodeSelector: poolSelector('run'),
     ...(buildHost ? { buildsNodeSelector: poolSelector('build') } : {}),
   });
+
+  // The region's dangerous opt-ins, recorded next to the namespaces so the cluster and `npm run diff` see them.
+  const optIns = Object.entries(region.dangerousOptIns).filter((e): e is [string, string] => typeof e[1] === 'string');
+  if (optIns.length > 0) {
+    new RegionOptIns(namespacesChart, 'opt-ins', { namespace: ns, optIns: Object.fromEntries(optIns), name: OPT_INS_CONFIGMAP, component: OPT_INS_COMPONENT });
+  }
 
   new GvisorRuntimeClass(runtimeChart, 'gvisor', {
     name: RUNTIME_CLASS,

@@ -35,6 +35,8 @@ export interface LoadRegionOptions {
   readonly regionsDir?: string;
   /** Directory holding lab.region.json (region `lab` only). @default $LAB_DIR, else <repo>/.lab/lab (the default lab id) */
   readonly labDir?: string;
+  /** Seconds one region file may take to import. @default $REGION_IMPORT_TIMEOUT_SECONDS, else 30 */
+  readonly importTimeoutSeconds?: number;
 }
 
 /** The lab directory that `loadRegion('lab')` reads. */
@@ -56,18 +58,98 @@ async function exists(file: string): Promise<boolean> {
   }
 }
 
-/** Names of the region files in regionsDir (sorted); `lab` is not among them. */
-export async function listRegionNames(regionsDir: string = REGIONS_DIR): Promise<string[]> {
+/** A file in regions/ that is a region file (it has the marker) but cannot be one. */
+interface RefusedRegionFile {
+  readonly file: string;
+  readonly stem: string;
+  readonly problem: string;
+  readonly expected: string;
+  readonly fix: string;
+}
+
+async function scanRegionFiles(regionsDir: string): Promise<{ names: string[]; refused: RefusedRegionFile[] }> {
   const entries = await readdir(regionsDir, { withFileTypes: true });
   const names: string[] = [];
+  const refused: RefusedRegionFile[] = [];
   for (const entry of entries) {
     if (!entry.isFile() || !entry.name.endsWith('.ts') || entry.name.endsWith('.d.ts')) continue;
-    const name = entry.name.slice(0, -'.ts'.length);
-    if (dnsLabelProblem(name) !== undefined) continue;
-    const text = await readFile(join(regionsDir, entry.name), 'utf8');
-    if (REGION_MARKER.test(text)) names.push(name);
+    const stem = entry.name.slice(0, -'.ts'.length);
+    const file = join(regionsDir, entry.name);
+    const text = await readFile(file, 'utf8');
+    if (!REGION_MARKER.test(text)) continue; // a library module, not a region file
+    const nameProblem = dnsLabelProblem(stem);
+    if (nameProblem) {
+      refused.push({
+        file,
+        stem,
+        problem: `is a region file whose name ${nameProblem.replace(/^is /, 'is ')}, so it is not a valid region name`,
+        expected: 'a file named <region>.ts where <region> is a DNS label, e.g. regions/eu-west-1.ts',
+        fix: `rename the file and its name: field to lower case letters, digits and - (e.g. ${stem.toLowerCase().replace(/[^a-z0-9-]+/g, '-').replace(/^-+|-+$/g, '') || 'eu-west-1'}.ts)`,
+      });
+    } else if (stem === LAB_REGION) {
+      refused.push({
+        file,
+        stem,
+        problem: `is named like the reserved region '${LAB_REGION}'`,
+        expected: `any other region name; '${LAB_REGION}' is always the local lab, read from <lab dir>/${LAB_REGION_FILE}`,
+        fix: `rename the file and its name: field (e.g. ${LAB_REGION}-eu-1.ts); npm run lab writes the lab region itself`,
+      });
+    } else names.push(stem);
   }
-  return names.sort();
+  return { names: names.sort(), refused: refused.sort((a, b) => a.file.localeCompare(b.file)) };
+}
+
+function refusedError(refused: readonly RefusedRegionFile[]): RegionValidationError {
+  const errors = refused.map(
+    (r) => new RegionValidationError(r.stem, display(r.file), [{ region: r.stem, path: '', value: display(r.file), problem: r.problem, expected: r.expected, fix: r.fix }]),
+  );
+  return errors.length === 1 && errors[0] ? errors[0] : RegionValidationError.combine(errors);
+}
+
+/**
+ * Names of the region files in regionsDir (sorted); `lab` is not among them. A region file (one with the
+ * marker) whose name is not a valid region name, or is the reserved `lab`, is an error, not skipped.
+ */
+export async function listRegionNames(regionsDir: string = REGIONS_DIR): Promise<string[]> {
+  const { names, refused } = await scanRegionFiles(regionsDir);
+  if (refused.length > 0) throw refusedError(refused);
+  return names;
+}
+
+/** How long importing one region file may take (a top-level await that never settles must not hang synth). */
+export const REGION_IMPORT_TIMEOUT_SECONDS = 30;
+
+function importTimeoutSeconds(options: LoadRegionOptions): number {
+  if (options.importTimeoutSeconds !== undefined) return options.importTimeoutSeconds;
+  const env = process.env.REGION_IMPORT_TIMEOUT_SECONDS;
+  const n = env !== undefined ? Number(env) : NaN;
+  return Number.isFinite(n) && n > 0 ? n : REGION_IMPORT_TIMEOUT_SECONDS;
+}
+
+/** Imports a region file, bounded in time: a module that never finishes loading is an error naming the file. */
+async function importRegionFile(name: string, file: string, timeoutSeconds: number): Promise<{ default?: unknown }> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      reject(
+        new RegionValidationError(name, display(file), [
+          {
+            region: name,
+            path: '',
+            value: display(file),
+            problem: `did not finish loading within ${timeoutSeconds} s`,
+            expected: 'a module that evaluates at once: export default defineRegion({ ... })',
+            fix: 'remove top-level awaits (and anything else that waits) from the region file; a region is plain data',
+          },
+        ]),
+      );
+    }, timeoutSeconds * 1000);
+  });
+  try {
+    return (await Promise.race([import(pathToFileURL(file).href), timeout])) as { default?: unknown };
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
 function notFound(name: string, file: string, expected: string, fix: string): RegionValidationError {
@@ -108,8 +190,12 @@ async function loadLabRegion(options: LoadRegionOptions): Promise<Region> {
  * the file name), or the lab region for `lab`. Throws RegionValidationError listing every issue.
  */
 export async function loadRegion(name: string, options: LoadRegionOptions = {}): Promise<Region> {
-  if (name === LAB_REGION) return loadLabRegion(options);
   const regionsDir = resolve(options.regionsDir ?? REGIONS_DIR);
+  if (name === LAB_REGION) {
+    const shadow = (await scanRegionFiles(regionsDir).catch(() => ({ refused: [] as RefusedRegionFile[] }))).refused.filter((r) => r.stem === LAB_REGION);
+    if (shadow.length > 0) throw refusedError(shadow);
+    return loadLabRegion(options);
+  }
   const nameProblem = dnsLabelProblem(name);
   if (nameProblem) {
     throw new RegionValidationError(name, display(regionsDir), [
@@ -117,11 +203,11 @@ export async function loadRegion(name: string, options: LoadRegionOptions = {}):
     ]);
   }
   const file = join(regionsDir, `${name}.ts`);
-  const known = await listRegionNames(regionsDir).catch(() => [] as string[]);
+  const known = (await scanRegionFiles(regionsDir).catch(() => ({ names: [] as string[] }))).names;
   if (!(await exists(file)) || !known.includes(name)) {
     throw notFound(name, file, `one of: ${[...known, LAB_REGION].join(', ')}`, `create it with \`npm run new-region -- ${name} --provider hetzner\``);
   }
-  const mod = (await import(pathToFileURL(file).href)) as { default?: unknown };
+  const mod = await importRegionFile(name, file, importTimeoutSeconds(options));
   if (mod.default === undefined) {
     throw new RegionValidationError(name, display(file), [
       { region: name, path: '', value: display(file), problem: 'has no default export', expected: 'export default defineRegion({ ... })' },

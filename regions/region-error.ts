@@ -30,9 +30,16 @@ export function formatValue(value: unknown): string {
     text = `'${JSON.stringify(value).slice(1, -1).replace(/\\"/g, '"')}'`;
   } else if (value === undefined) {
     return '';
+  } else if (typeof value === 'number') {
+    text = String(value); // NaN and Infinity as themselves, not JSON's null
   } else {
     try {
-      text = JSON.stringify(value) ?? String(value);
+      // NaN and Infinity inside lists and objects too: JSON would print them as null.
+      text =
+        JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000non-finite:${String(v)}\u0000` : v))?.replace(
+          /"\\u0000non-finite:(NaN|-?Infinity)\\u0000"/g,
+          '$1',
+        ) ?? String(value);
     } catch {
       text = String(value);
     }

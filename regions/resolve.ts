@@ -230,5 +230,6 @@ function applyDefaults(def: RegionDefinition, options: ResolveOptions): Region {
     hosts,
     pools,
     platform: resolvePlatform(def),
+    dangerousOptIns: { ...(def.dangerousOptIns ?? {}) },
   };
 }

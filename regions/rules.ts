@@ -32,7 +32,10 @@ import {
   type Cidr,
   type IpAddress,
 } from './net';
+import { optInsOf } from './opt-ins';
 import { pathOf, type RegionIssue } from './region-error';
+import { checkAddresses, checkAllowLists, checkPorts, checkRanges, type OptInUse } from './rules-network';
+import { checkCertificates, checkOptIns, checkScheduling, checkUnitsAndVersions } from './rules-platform';
 import { POOL_LABEL, POOL_NAMES, type PoolName } from './types';
 
 type Rec = Record<string, unknown>;
@@ -349,15 +352,9 @@ function checkNetwork(def: Rec, c: Collector): void {
     }
   }
 
+  // How wide an allow-list may be, and whether it may cover the cluster networks: regions/rules-network.ts.
   arr(network.adminCidrs)?.forEach((v, i) => {
-    const at = ['network', 'adminCidrs', i];
-    const cidr = checkCidr(v, at, c, { example: '198.51.100.0/28' });
-    if (!cidr) return;
-    if (cidr.prefix === 0) {
-      c.add(at, v, 'allows SSH from the whole internet', 'the addresses you administer from, e.g. 198.51.100.7/32', 'list your office or VPN egress ranges; use ssh.bastion when there is no fixed address');
-    } else if ((cidr.family === 4 && cidr.prefix < 8) || (cidr.family === 6 && cidr.prefix < 16)) {
-      c.add(at, v, 'allows SSH from a large part of the internet', `a prefix of at least /${cidr.family === 4 ? 8 : 16}, ideally your own /32 or /28`, 'list your office or VPN egress ranges');
-    }
+    checkCidr(v, ['network', 'adminCidrs', i], c, { example: '198.51.100.0/28' });
   });
   const adminCidrs = arr(network.adminCidrs);
   if (adminCidrs && adminCidrs.length === 0) {
@@ -561,6 +558,17 @@ export function checkRegionRules(definition: unknown, region: string): RegionIss
   checkPools(def, c);
   checkHosts(def, c);
   checkPlatform(def, c);
+  // What k3s, Kubernetes, the firewall and TLS refuse or silently break (regions/rules-network.ts, rules-platform.ts).
+  const optIns = optInsOf(def);
+  const used: OptInUse = new Set();
+  checkAddresses(def, c);
+  checkAllowLists(def, c, optIns, used);
+  checkRanges(def, c);
+  checkPorts(def, c);
+  checkCertificates(def, c);
+  checkScheduling(def, c);
+  checkUnitsAndVersions(def, c);
+  checkOptIns(def, c, used);
   checkStrings(def, [], c);
   return c.issues.map((i) => ({
     region,

@@ -180,6 +180,21 @@ export interface RegionDefinition {
   /** ctrl is required; a pool that is listed must have hosts (an empty pool is an error, omit it instead). */
   readonly pools: { readonly ctrl: PoolDefinition } & { readonly [P in Exclude<PoolName, 'ctrl'>]?: PoolDefinition };
   readonly platform: PlatformSettings;
+  /**
+   * Legal but dangerous choices, refused by the region rules unless opted into here with the reason as
+   * the value (regions/opt-ins.ts). Printed in the synth summary, recorded in dist/<region>/ (ConfigMap
+   * `region-opt-ins`) and flagged by `npm run diff` as a security change. An opt-in nothing needs is an error.
+   */
+  readonly dangerousOptIns?: DangerousOptIns;
+}
+
+export interface DangerousOptIns {
+  /** network.adminCidrs may contain 0.0.0.0/0, ::/0 or a range wider than /8 (IPv4) or /16 (IPv6). */
+  readonly sshFromTheWholeInternet?: string;
+  /** network.cloudflareCidrs may contain 0.0.0.0/0, ::/0 or a range that wide: 80/443 on the run pool open to the internet. */
+  readonly webFromTheWholeInternet?: string;
+  /** An allow-list (network.adminCidrs or cloudflareCidrs) may overlap network.clusterCidr or serviceCidr. */
+  readonly allowListsCoverClusterNetworks?: string;
 }
 
 /** Identity helper so region files get completion and type errors. */
@@ -267,6 +282,8 @@ export interface Region {
   /** Pool name -> its hosts (only pools that have hosts). */
   readonly pools: Readonly<Partial<Record<PoolName, readonly ResolvedHost[]>>>;
   readonly platform: ResolvedPlatform;
+  /** The opt-ins the region file sets (name -> reason); empty when none. */
+  readonly dangerousOptIns: DangerousOptIns;
 }
 
 /** Node label every node carries with its pool name (set at registration, reconciled by the k3s playbook). */

@@ -14,7 +14,7 @@ import { diffReachability, type ReachabilityDelta } from './reachability/reachab
 import { reachabilityReport } from './reachability/reachability';
 import { isEmpty } from './reachability/port-set';
 import type { ObjectChange, RegionReview, Review, TaggedFieldChange } from './review-model';
-import { fieldTags, kindTag, objectTags, securityRank, sortTags, type SecurityTag } from './security';
+import { fieldTags, isOptInRecord, kindTag, objectTags, securityRank, sortTags, type SecurityTag } from './security';
 
 export interface DiffOptions {
   /** Labels for the header. */
@@ -56,7 +56,7 @@ export function diffRegion(region: string, base: RegionManifests | undefined, he
   for (const o of after) {
     const old = beforeByKey.get(refKey(o.ref));
     if (!old) continue;
-    const changes = tagged(o.ref.kind, diffValues(old.object, o.object));
+    const changes = tagged(o.ref.kind, diffValues(old.object, o.object), old.object, o.object);
     if (changes.length === 0) continue;
     objects.push({
       status: 'changed',
@@ -73,7 +73,7 @@ export function diffRegion(region: string, base: RegionManifests | undefined, he
   const renamedOld = new Set(renames.map((r) => r.removed));
   const renamedNew = new Set(renames.map((r) => r.added));
   for (const pair of renames) {
-    const changes = tagged(pair.added.ref.kind, diffValues(pair.removed.object, pair.added.object, ['metadata.name', 'metadata.namespace']));
+    const changes = tagged(pair.added.ref.kind, diffValues(pair.removed.object, pair.added.object, ['metadata.name', 'metadata.namespace']), pair.removed.object, pair.added.object);
     objects.push({
       status: 'renamed',
       ref: pair.added.ref,
@@ -129,8 +129,10 @@ export function diffRegion(region: string, base: RegionManifests | undefined, he
   };
 }
 
-function tagged(kind: string, changes: ReturnType<typeof diffValues>): TaggedFieldChange[] {
-  const out = changes.map((change) => ({ ...change, security: fieldTags(kind, change) }));
+function tagged(kind: string, changes: ReturnType<typeof diffValues>, before: unknown, after: unknown): TaggedFieldChange[] {
+  // An object that is (or was) the region's opt-in record tags every change of it.
+  const record = isOptInRecord(kind, after) ? after : isOptInRecord(kind, before) ? before : undefined;
+  const out = changes.map((change) => ({ ...change, security: fieldTags(kind, change, record) }));
   // Stable: security-relevant changes first, the rest in document order.
   return out
     .map((change, index) => ({ change, index }))

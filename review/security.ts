@@ -3,10 +3,12 @@
  * RuntimeClass, images, securityContext, Service type and ports, host exposure (hostNetwork, hostPort,
  * hostPath), LoadBalancer and Ingress exposure, placement on the tenant run pool, and reachability.
  */
+import { OPT_INS_COMPONENT } from '../regions/opt-ins';
 import { isRecord } from './k8s-object';
 import type { FieldChange } from './field-diff';
 
 export type SecurityTag =
+  | 'opt-in'
   | 'reachability'
   | 'rbac'
   | 'network-policy'
@@ -20,6 +22,7 @@ export type SecurityTag =
 
 /** Reading order: the first tags are the ones that open the most. */
 export const SECURITY_TAG_ORDER: readonly SecurityTag[] = [
+  'opt-in',
   'reachability',
   'rbac',
   'network-policy',
@@ -74,9 +77,23 @@ export function kindTag(kind: string): SecurityTag | undefined {
   return KIND_TAGS[kind];
 }
 
-/** Tags of one field change of an object of `kind` (an added or removed subtree is scanned inside). */
-export function fieldTags(kind: string, change: FieldChange): SecurityTag[] {
+/**
+ * Whether an object is the record of a region's dangerous opt-ins (regions/opt-ins.ts, the ConfigMap synth
+ * writes when a region file sets `dangerousOptIns`): any change of it is a security change.
+ */
+export function isOptInRecord(kind: string, object: unknown): boolean {
+  if (kind !== 'ConfigMap' || !isRecord(object) || !isRecord(object.metadata)) return false;
+  const labels = object.metadata.labels;
+  return isRecord(labels) && labels['app.kubernetes.io/component'] === OPT_INS_COMPONENT;
+}
+
+/**
+ * Tags of one field change of an object of `kind` (an added or removed subtree is scanned inside); `object`
+ * (either side of the change) lets object-level facts tag it, such as being the region's opt-in record.
+ */
+export function fieldTags(kind: string, change: FieldChange, object?: unknown): SecurityTag[] {
   const tags = new Set<SecurityTag>();
+  if (object !== undefined && isOptInRecord(kind, object)) tags.add('opt-in');
   const kindTagged = KIND_TAGS[kind];
   if (kindTagged && !change.fieldPath.startsWith('metadata.annotations')) tags.add(kindTagged);
   const paths = [change.fieldPath, ...innerPaths(change.old, change.fieldPath), ...innerPaths(change.new, change.fieldPath)];
@@ -92,7 +109,7 @@ export function fieldTags(kind: string, change: FieldChange): SecurityTag[] {
 
 /** Tags of a whole object that appears or disappears. */
 export function objectTags(kind: string, object: unknown): SecurityTag[] {
-  return fieldTags(kind, { path: '', fieldPath: '', op: 'added', new: object }).filter(
+  return fieldTags(kind, { path: '', fieldPath: '', op: 'added', new: object }, object).filter(
     // A new Service is exposure only when it is reachable from outside the cluster.
     (tag) => tag !== 'service-exposure' || isExternalService(object),
   );

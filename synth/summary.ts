@@ -9,6 +9,8 @@ export interface RegionSummary {
   readonly files: number;
   readonly secrets: readonly string[];
   readonly components: readonly string[];
+  /** The region's dangerous opt-ins (regions/opt-ins.ts): [name, reason], sorted by name. */
+  readonly optIns: readonly (readonly [string, string])[];
 }
 
 export function summarize(m: RegionManifests): RegionSummary {
@@ -27,6 +29,9 @@ export function summarize(m: RegionManifests): RegionSummary {
     files: m.files.length,
     secrets: m.secrets.map((s) => `${s.namespace}/${s.name}`),
     components: m.components.map((c) => c.name),
+    optIns: Object.entries(m.region.dangerousOptIns ?? {})
+      .filter((e): e is [string, string] => typeof e[1] === 'string')
+      .sort(([a], [b]) => a.localeCompare(b)),
   };
 }
 
@@ -36,5 +41,7 @@ export function formatSummary(s: RegionSummary, status: string): string {
   const lines = [`${s.region}: ${status}, ${s.objects} objects in ${s.files} files (${kinds})`];
   if (s.secrets.length > 0) lines.push(`  secrets (secretGenerator): ${s.secrets.join(', ')}`);
   if (s.components.length > 0) lines.push(`  components: ${s.components.map((c) => `components/${c}`).join(', ')}`);
+  // Loud on purpose: each of these opens something the rules refuse by default (regions/opt-ins.ts).
+  for (const [name, reason] of s.optIns) lines.push(`  DANGEROUS OPT-IN ${name}: ${reason}`);
   return lines.join('\n');
 }
