@@ -22,6 +22,22 @@ export interface RegionIssue {
 
 const MAX_VALUE_CHARS = 80;
 
+/** JSON-like text of data, but NaN and Infinity as themselves (JSON would print null) and cycles as [Circular]. */
+function showData(value: unknown, seen: Set<object>): string {
+  if (typeof value === 'number') return String(value);
+  if (typeof value === 'bigint') return String(value);
+  if (typeof value !== 'object' || value === null) return JSON.stringify(value) ?? String(value);
+  if (seen.has(value)) return '[Circular]';
+  seen.add(value);
+  try {
+    if (Array.isArray(value)) return `[${value.map((v) => (v === undefined ? 'null' : showData(v, seen))).join(',')}]`;
+    const entries = Object.entries(value).filter(([, v]) => v !== undefined && typeof v !== 'function');
+    return `{${entries.map(([k, v]) => `${JSON.stringify(k)}:${showData(v, seen)}`).join(',')}}`;
+  } finally {
+    seen.delete(value);
+  }
+}
+
 /** Renders a value for a message: strings quoted with control characters escaped, long values shortened. */
 export function formatValue(value: unknown): string {
   let text: string;
@@ -30,19 +46,8 @@ export function formatValue(value: unknown): string {
     text = `'${JSON.stringify(value).slice(1, -1).replace(/\\"/g, '"')}'`;
   } else if (value === undefined) {
     return '';
-  } else if (typeof value === 'number') {
-    text = String(value); // NaN and Infinity as themselves, not JSON's null
   } else {
-    try {
-      // NaN and Infinity inside lists and objects too: JSON would print them as null.
-      text =
-        JSON.stringify(value, (_key, v: unknown) => (typeof v === 'number' && !Number.isFinite(v) ? `\u0000non-finite:${String(v)}\u0000` : v))?.replace(
-          /"\\u0000non-finite:(NaN|-?Infinity)\\u0000"/g,
-          '$1',
-        ) ?? String(value);
-    } catch {
-      text = String(value);
-    }
+    text = showData(value, new Set());
   }
   return text.length > MAX_VALUE_CHARS ? `${text.slice(0, MAX_VALUE_CHARS - 4)}...${text.slice(-1)}` : text;
 }

@@ -237,20 +237,21 @@ export function checkAllowLists(def: Rec, c: IssueSink, optIns: Partial<Record<O
       }
       // A range this wide covers the cluster networks by nature: its own refusal (or opt-in) says enough.
       if (wide) return;
-      for (const [name, net] of cluster) {
-        if (!overlaps(cidr, net)) continue;
-        if (optIns.allowListsCoverClusterNetworks !== undefined) {
-          used.add('allowListsCoverClusterNetworks');
-          continue;
-        }
-        c.add(
-          at,
-          v,
-          `${contains(cidr, net) ? 'covers' : 'overlaps'} ${name} ${formatCidr(net)}`,
-          `a range disjoint from ${name}`,
-          `the firewall would admit ${name === 'network.clusterCidr' ? 'pods (tenant pods included)' : 'Service addresses'} to ${list.what}; narrow the range, or if this is deliberate: dangerousOptIns: { allowListsCoverClusterNetworks: '<why>' }`,
-        );
+      const hit = cluster.filter(([, net]) => overlaps(cidr, net));
+      if (hit.length === 0) return;
+      if (optIns.allowListsCoverClusterNetworks !== undefined) {
+        used.add('allowListsCoverClusterNetworks');
+        return;
       }
+      const names = hit.map(([name, net]) => `${name} ${formatCidr(net)}`).join(' and ');
+      const admits = hit.map(([name]) => (name === 'network.clusterCidr' ? 'pods (tenant pods included)' : 'Service addresses')).join(' and ');
+      c.add(
+        at,
+        v,
+        `${hit.every(([, net]) => contains(cidr, net)) ? 'covers' : 'overlaps'} ${names}`,
+        `a range disjoint from ${hit.map(([name]) => name).join(' and ')}`,
+        `the firewall would admit ${admits} to ${list.what}; narrow the range, or if this is deliberate: dangerousOptIns: { allowListsCoverClusterNetworks: '<why>' }`,
+      );
     });
   }
 }

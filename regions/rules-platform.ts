@@ -75,15 +75,17 @@ export function checkScheduling(def: Rec, c: IssueSink): void {
   if (run) {
     const taints = arr(run.taints) ?? [];
     let hard = 0;
+    let soft = 0;
     taints.forEach((t, i) => {
       const effect = str(rec(t)?.effect);
       if (effect === undefined) return;
       if (HARD_EFFECTS.has(effect)) hard++;
       else {
+        soft++;
         c.add(['pools', 'run', 'taints', i, 'effect'], effect, 'is a soft taint: the scheduler still places pods without the gVisor toleration on tenant nodes when others are full', 'NoSchedule or NoExecute', "tenant nodes must only run gVisor pods; use effect: 'NoSchedule'");
       }
     });
-    if (hard === 0 && arr(run.hosts)?.length) {
+    if (hard === 0 && soft === 0 && arr(run.hosts)?.length) {
       c.add(['pools', 'run', 'taints'], run.taints ?? [], 'has no NoSchedule or NoExecute taint', "a taint like { key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' }", 'without it any pod (platform, builds, runc) can be scheduled next to tenant workloads on the run pool');
     }
   }

@@ -164,12 +164,47 @@ describe('region files in another directory', () => {
     await writeRegionFile(dir, 'ap-south-1.ts', variant((d) => (d.name = 'ap-south-1')));
     await writeFile(join(dir, 'helpers.ts'), 'export const x = 1;\n');
     await writeFile(join(dir, 'notes.md'), 'export default defineRegion(\n');
-    await writeFile(join(dir, 'Bad_Name.ts'), 'export default defineRegion({});\n');
+    await writeFile(join(dir, 'Bad_Name.ts'), 'export const notARegion = 1;\n'); // no marker: a module, not a region file
     await mkdir(join(dir, 'sub.ts'));
     expect(await listRegionNames(dir)).toEqual(['ap-south-1']);
     const r = await loadRegion('ap-south-1', { regionsDir: dir });
     expect(r.name).toBe('ap-south-1');
     expect(r.ssh.knownHostsPath).toBe(join(dir, 'ap-south-1.known_hosts'));
+  });
+
+  it('refuses a region file whose file name is not a region name, instead of skipping it', async () => {
+    dir = await mkdtemp(join(tmp, 'badname-'));
+    await writeRegionFile(dir, 'ap-south-1.ts', variant((d) => (d.name = 'ap-south-1')));
+    await writeRegionFile(dir, 'EU_West.ts', variant((d) => (d.name = 'eu-west')));
+    const error = await failure(listRegionNames(dir));
+    expect(error.message).toContain(`region 'EU_West': '${join(dir, 'EU_West.ts')}' is a region file whose name is not a DNS label, so it is not a valid region name (expected a file named <region>.ts where <region> is a DNS label, e.g. regions/eu-west-1.ts)`);
+    expect(error.message).toContain('fix: rename the file and its name: field to lower case letters, digits and - (e.g. eu-west.ts)');
+    await expect(loadAllRegions({ regionsDir: dir })).rejects.toThrow(/EU_West\.ts' is a region file/);
+  });
+
+  it("refuses a region file named like the reserved 'lab' with a message about the file, not a lab folder", async () => {
+    dir = await mkdtemp(join(tmp, 'labfile-'));
+    await writeRegionFile(dir, 'lab.ts', variant((d) => (d.name = 'lab')));
+    const listed = await failure(listRegionNames(dir));
+    expect(listed.message).toContain(`region 'lab': '${join(dir, 'lab.ts')}' is named like the reserved region 'lab' (expected any other region name; 'lab' is always the local lab, read from <lab dir>/lab.region.json)`);
+    expect(listed.message).toContain('fix: rename the file and its name: field (e.g. lab-eu-1.ts)');
+    const loaded = await failure(loadRegion('lab', { regionsDir: dir, labDir: join(dir, 'no-lab-here') }));
+    expect(loaded.message).toContain("is named like the reserved region 'lab'");
+    expect(loaded.message).not.toContain('npm run lab -- up');
+  });
+
+  it('times out a region file that never finishes loading, naming the file', async () => {
+    dir = await mkdtemp(join(tmp, 'tla-'));
+    const types = relative(dir, join(REGIONS_DIR, 'types')).replace(/\\/g, '/');
+    await writeFile(
+      join(dir, 'ap-east-1.ts'),
+      `import { defineRegion } from '${types}';\n\nawait new Promise(() => {});\n\nexport default defineRegion(${JSON.stringify(variant((d) => (d.name = 'ap-east-1')))});\n`,
+    );
+    const started = Date.now();
+    const error = await failure(loadRegion('ap-east-1', { regionsDir: dir, importTimeoutSeconds: 1 }));
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expect(error.message).toContain(`region 'ap-east-1': '${join(dir, 'ap-east-1.ts')}' did not finish loading within 1 s (expected a module that evaluates at once: export default defineRegion({ ... }))`);
+    expect(error.message).toContain('fix: remove top-level awaits');
   });
 
   it('refuses a file whose name field differs from its file name', async () => {
