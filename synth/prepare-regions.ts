@@ -38,7 +38,14 @@ function failureOf(region: string, error: unknown): RegionFailure {
 
 export async function prepareRegions(options: PrepareOptions = {}): Promise<PreparedRegions> {
   const loadOptions = options.regionsDir ? { regionsDir: options.regionsDir } : {};
-  const names = options.regions && options.regions.length > 0 ? [...options.regions] : await listRegionNames(options.regionsDir);
+  let names: string[];
+  try {
+    names = options.regions && options.regions.length > 0 ? [...options.regions] : await listRegionNames(options.regionsDir);
+  } catch (error) {
+    // A region file that cannot be one (bad file name, the reserved `lab`): a failure like any invalid region.
+    if (error instanceof RegionValidationError) return { ok: [], failures: [{ region: error.region, message: error.message }] };
+    throw error;
+  }
   const ok: SynthesizedRegion[] = [];
   const failures: RegionFailure[] = [];
   for (const name of names) {
