@@ -326,7 +326,7 @@ function portProblem(port: number, pool: PoolName | undefined): string | undefin
     return `is the port of ${owners.map((o) => `${o.owner} (${o.protocol.toUpperCase()} ${o.port})`).join(' and ')}`;
   }
   if (port >= NODE_PORT_RANGE.from && port <= NODE_PORT_RANGE.to) {
-    return `is inside the NodePort range ${NODE_PORT_RANGE.from}-${NODE_PORT_RANGE.to}, where kube-proxy answers for any NodePort Service before sshd sees the packet`;
+    return `is inside the NodePort range ${NODE_PORT_RANGE.from}-${NODE_PORT_RANGE.to}, where kube-proxy DNATs any NodePort Service on the private address (nodeport-addresses) before sshd sees the packet`;
   }
   return undefined;
 }

@@ -39,9 +39,10 @@ export const SERVICE_CIDR_CAP_LAST_MINOR = 33;
 /**
  * kube-apiserver's default `--service-node-port-range` (k3s passes it through unchanged:
  * pkg/daemons/control/server.go `argsMap["service-node-port-range"] = cfg.ServiceNodePortRange.String()`,
- * default "30000-32767" in pkg/cli/cmds/server.go). kube-proxy DNATs these ports on every node address
- * before the host's own sockets see the packet, so a host service on one of them can be shadowed by any
- * NodePort Service.
+ * default "30000-32767" in pkg/cli/cmds/server.go). kube-proxy DNATs these ports on the node addresses it
+ * serves NodePorts on (the k3s playbook limits them to the private network: playbooks/k3s-config.ts,
+ * nodeport-addresses) before the host's own sockets see the packet, so a host service on one of them can
+ * be shadowed by any NodePort Service.
  */
 export const NODE_PORT_RANGE = { from: 30000, to: 32767 } as const;
 

@@ -198,7 +198,7 @@ const ports: Case[] = [
   {
     name: 'the SSH port inside the NodePort range',
     change: (d) => (d.ssh.port = 30022),
-    line: `${R}ssh.port 30022 is inside the NodePort range 30000-32767, where kube-proxy answers for any NodePort Service before sshd sees the packet`,
+    line: `${R}ssh.port 30022 is inside the NodePort range 30000-32767, where kube-proxy DNATs any NodePort Service on the private address (nodeport-addresses) before sshd sees the packet`,
     fix: 'pick another sshd port',
   },
   {
