@@ -59,11 +59,17 @@ const VARS = () => ({ benchToken: secret(TOKEN), benchLiteral: LITERAL });
 describe('runner on lab hosts', () => {
   it('check mode changes nothing on the hosts', { timeout: 120_000 }, async () => {
     const before = await Promise.all(lab.hosts.map((h) => touched(h.name)));
+    // and a sentinel: no file or directory under what the play manages is newer (mtime or ctime) than it
+    for (const h of lab.hosts) expect((await lab.ssh(h.name, 'touch /run/rb-check-sentinel')).code).toBe(0);
     const { result, changed } = await play(benchPlay, { check: true });
     expect(result.ok).toBe(true);
     expect(changed).toBeGreaterThanOrEqual(3 * 12);
     const after = await Promise.all(lab.hosts.map((h) => touched(h.name)));
     expect(after).toEqual(before);
+    for (const h of lab.hosts) {
+      const written = await lab.ssh(h.name, 'find /etc /usr/local /var/lib/region-bootstrapper \\( -newer /run/rb-check-sentinel -o -cnewer /run/rb-check-sentinel \\) -print 2>/dev/null || true');
+      expect(written.stdout, `${h.name}: written by a check run`).toBe('');
+    }
     expect(before[0]).toContain('absent /etc/rb-bench');
   });
 
