@@ -31,6 +31,11 @@ export type RunEvent =
       /** Commands the plan ran (or would run in check mode); their display form, redacted. */
       readonly commands?: readonly string[];
       readonly error?: string;
+      /**
+       * Check mode only: the plan read a fact that an earlier change (one that cannot predict its effect) may alter,
+       * so a real run may plan differently; says which change. Absent when the plan is exact.
+       */
+      readonly uncertain?: string;
       readonly durationMs: number;
     }
   | { readonly type: 'host.unreachable'; readonly host: string; readonly error: string }

@@ -1,24 +1,30 @@
 /**
  * The executor: runs a playbook over an inventory.
  *
- * Per host and play: connect once (the connection is reused by every play and task of the run), gather facts in
- * one round trip (with the persisted pending handlers), prefetch the probes of every step in one round trip, then
- * for each step: plan -> (unless check mode) apply the plan's commands in one round trip. After a change the probe
- * cache is dropped and the remaining steps' probes are fetched again in one round trip. Notified handlers run at
- * the end of the play. Hosts run independently in parallel (up to `forks`), in `serial` batches when asked.
+ * Per host and play, in the common case ONE round trip to look and ONE to act: connect once (the connection is
+ * reused by every play and task of the run); gather facts, the persisted pending handlers and the probes of every
+ * step in one round trip (later plays: their probes in one); plan every step against the probed facts plus the
+ * overlay of facts earlier steps predicted (Plan `predicts`); then run every planned command of the play, and the
+ * handlers it notified, in one remote script that stops at the first failure and reports per step. A change that
+ * cannot predict its effect makes the executor run the batch so far (with the remaining probes) before the next
+ * plan reads a fact; a commit-confirmed step keeps its own round trip and new-connection confirmation. In check
+ * mode the same plans are made against the same overlay, nothing runs, and a plan that read a fact an
+ * unpredicted change may alter says so (`uncertain`). Hosts run independently in parallel (up to `forks`), in
+ * `serial` batches when asked.
  *
  * A failed or unreachable host leaves the run; the others go on. `maxFailPercent` stops the play (and the run).
  */
 import { CommandError, ConnectionError, ValidationError } from './errors';
 import type { EventSink, HostRecap, RunEvent, TaskStatus } from './events';
 import type { Fact } from './fact';
-import { Host, stateFile } from './host';
+import { Host, stateFile, type BatchEntry } from './host';
+import { Overlay } from './overlay';
 import { selectHosts } from './host-pattern';
 import type { Inventory, InventoryHost, VarValue } from './inventory';
 import { notifyList, resolveArgs, type Handler, type Play, type Playbook, type Step } from './playbook';
 import { sh } from './quote';
 import { redact } from './redaction';
-import { commandRun, commandText, type Confirmation, type HostView, type Plan, type Task } from './task';
+import { commandRun, commandText, type Command, type Confirmation, type HostView, type Plan, type Task } from './task';
 import type { Connector } from './transport';
 
 export interface RunOptions {
@@ -66,6 +72,8 @@ interface HostState {
   recap: HostRecap;
   /** Handler names persisted on the host by an earlier run and not yet run. */
   pending: Set<string>;
+  /** Predicted facts; kept across the plays of a run (in check mode the only way later plays see earlier changes). */
+  readonly overlay: Overlay;
 }
 
 /** Run a playbook. Never throws for host failures (they are in the result); throws ValidationError for bad input. */
@@ -80,7 +88,7 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   checkUniqueNames(inventory);
   const selected = options.limit?.length ? selectHosts(inventory.hosts, options.limit, '--limit') : [...inventory.hosts];
   const states = new Map<string, HostState>(
-    selected.map((inv) => [inv.name, { inv, host: null, status: 'active', recap: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 }, pending: new Set() }]),
+    selected.map((inv) => [inv.name, { inv, host: null, status: 'active', recap: { ok: 0, changed: 0, failed: 0, unreachable: 0, skipped: 0 }, pending: new Set(), overlay: new Overlay() }]),
   );
   emit({ type: 'run.start', playbook: playbook.name, inventory: inventory.name, hosts: selected.map((h) => h.name), check, diff: options.diff ?? false });
 
@@ -140,37 +148,174 @@ interface PreparedStep {
   readonly probes: readonly Fact<unknown>[];
 }
 
+/** Who a batch entry (and so a failure in it) belongs to. */
+interface Label {
+  readonly task: string;
+  readonly taskId: string;
+  readonly handler: boolean;
+}
+
+/** An entry of the batch failed: the steps before it ran, it failed, the ones after it did not run. */
+class BatchFailure extends Error {
+  constructor(
+    readonly index: number,
+    readonly label: Label,
+    readonly error: CommandError,
+  ) {
+    super(error.message);
+  }
+}
+
+/**
+ * One host in one play: plans every step against probed facts plus the predicted-fact overlay, collects the
+ * planned commands of the play (and its handlers) into one batch, and runs that batch in ONE remote script at
+ * the end. Results are emitted in step order; those planned after a pending change are held until the batch ran,
+ * so a failure reports exactly what ran, what failed and (by their absence) what did not run, as a step-by-step
+ * run would. A change that cannot predict its effect makes later reads stale: the batch so far runs (with the
+ * remaining steps' probes in the same round trip) before the next plan reads a fact.
+ */
+class HostPlay {
+  readonly #pending: { entry: BatchEntry; label: Label }[] = [];
+  readonly #held: { event: RunEvent; seq: number }[] = [];
+  #flushing: Promise<void> | null = null;
+  /** Why the current step's plan may differ from a real run (check mode read a stale fact). */
+  #uncertain: string | undefined;
+  /** Declared probes of the steps not planned yet (fetched again with a flush). */
+  remaining: () => readonly Fact<unknown>[] = () => [];
+
+  constructor(
+    readonly host: Host,
+    readonly overlay: Overlay,
+    readonly check: boolean,
+    readonly emit: EventSink,
+  ) {}
+
+  /** Emit now, or hold until the pending batch ran. */
+  out(event: RunEvent): void {
+    if (this.#pending.length === 0 && this.#held.length === 0) this.emit(event);
+    else this.#held.push({ event, seq: this.#pending.length });
+  }
+
+  /** The view a plan gets: facts through the overlay. */
+  view(base: HostView): HostView {
+    return Object.create(base, { fact: { value: <T>(f: Fact<T>) => this.read(f) as Promise<T> } }) as HostView;
+  }
+
+  beginStep(): void {
+    this.#uncertain = undefined;
+  }
+
+  get uncertain(): string | undefined {
+    return this.#uncertain;
+  }
+
+  async read(f: Fact<unknown>): Promise<unknown> {
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const l = this.overlay.lookup(f);
+      if (l.kind === 'predicted') return l.value;
+      if (l.kind === 'probed') return this.host.fact(f);
+      if (this.check) {
+        this.#uncertain ??= l.reason;
+        return this.host.fact(f);
+      }
+      await this.flush([f, ...this.remaining()]);
+    }
+    throw new Error(`host '${this.host.name}': probe '${f.key}' is still stale after running the pending commands (executor bug)`);
+  }
+
+  /** Before a plan: run the batch when a declared probe is stale (real mode), fetch declared probes not cached. */
+  async ready(probes: readonly Fact<unknown>[]): Promise<void> {
+    const stale = probes.filter((f) => this.overlay.lookup(f).kind === 'stale');
+    if (stale.length && !this.check) await this.flush(this.remaining());
+    const missing = probes.filter((f) => this.overlay.lookup(f).kind === 'probed' && !this.host.isCached(f));
+    if (missing.length) await this.host.prefetch(this.remaining().filter((f) => this.overlay.lookup(f).kind === 'probed'));
+  }
+
+  /** Queue commands (a step's, a handler's, bookkeeping) for the batch. */
+  queue(label: Label, commands: readonly Command[]): void {
+    if (this.check) throw new Error(`host '${this.host.name}': commands queued in check mode (executor bug)`);
+    this.#pending.push({ entry: { commands }, label });
+  }
+
+  /** Run the pending batch (and `reprobe` in the same round trip); then nothing is predicted or stale. */
+  async flush(reprobe: readonly Fact<unknown>[] = []): Promise<void> {
+    while (this.#flushing) await this.#flushing;
+    if (this.#pending.length === 0 && !this.overlay.dirty) {
+      this.#release(Infinity);
+      return;
+    }
+    this.#flushing = (async () => {
+      const batch = this.#pending.splice(0);
+      if (batch.length === 0) {
+        // Changes that already ran (a commit-confirmed step): only probe again.
+        this.host.invalidate();
+        this.overlay.clear();
+        await this.host.prefetch(reprobe);
+        return;
+      }
+      const res = await this.host.runBatch(batch.map((b) => b.entry), reprobe);
+      this.overlay.clear();
+      if (!res.ok) {
+        this.#release(res.entry);
+        throw new BatchFailure(res.entry, batch[res.entry]!.label, res.error);
+      }
+      this.#release(Infinity);
+    })();
+    try {
+      await this.#flushing;
+    } finally {
+      this.#flushing = null;
+    }
+  }
+
+  /** Emit held events up to (and including the start of) entry `upTo`; drop the rest (they did not run). */
+  #release(upTo: number): void {
+    const held = this.#held.splice(0);
+    for (const h of held) if (h.seq <= upTo) this.emit(h.event);
+  }
+}
+
 async function runHostPlay(state: HostState, play: Play, steps: readonly Step[], ctx: PlayContext): Promise<void> {
   const { emit, check } = ctx;
-  let current = { task: '(connect)', taskId: 'connect', handler: false };
+  let current: Label = { task: '(connect)', taskId: 'connect', handler: false };
   let t0 = Date.now();
+  const vars = mergeVars(ctx.inventory, state.inv, play.vars, ctx.options.vars);
+  let hostPlay: HostPlay | null = null;
   try {
     if (!state.host) {
       const transport = await ctx.options.connect(state.inv);
       emit({ type: 'host.connected', host: state.inv.name, durationMs: Date.now() - t0 });
-      state.host = new Host(state.inv, transport, { vars: {}, check, ...(ctx.options.commandTimeoutMs ? { commandTimeoutMs: ctx.options.commandTimeoutMs } : {}) });
+      state.host = new Host(state.inv, transport, { vars, check, ...(ctx.options.commandTimeoutMs ? { commandTimeoutMs: ctx.options.commandTimeoutMs } : {}) });
       current = { task: '(gather facts)', taskId: 'facts', handler: false };
-      const extra = await state.host.gather({ pending: sh`cat ${ctx.pendingFile}` });
+      // Facts, pending handlers and (speculatively, see speculativeProbes) the play's probes: one round trip.
+      const extra = await state.host.gather({ pending: sh`cat ${ctx.pendingFile}` }, speculativeProbes(state.inv, steps, vars, check));
       for (const line of (extra.pending ?? '').split('\n')) if (line.trim()) state.pending.add(line.trim());
     }
     const host = state.host;
-    host.setVars(mergeVars(ctx.inventory, state.inv, play.vars, ctx.options.vars));
-    const view = host.view();
+    host.setVars(vars);
+    const base = host.view();
+    const run = new HostPlay(host, state.overlay, check, countingEmitter(state, emit));
+    hostPlay = run;
+    const view = run.view(base);
 
     // Resolve every step for this host up front (when, args, probes), so the probes go out in one batch.
     const prepared: PreparedStep[] = steps.map((step, index) => {
       current = { task: step.name, taskId: step.task.id, handler: false };
-      if (step.when && !step.when(view)) return { step, index, skipReason: 'condition (when) is false', probes: [] };
-      const args = resolveArgs(step.args, view);
-      return { step, index, args, probes: step.task.probes?.(view, args) ?? [] };
+      if (step.when && !step.when(base)) return { step, index, skipReason: 'condition (when) is false', probes: [] };
+      const args = resolveArgs(step.args, base);
+      return { step, index, args, probes: step.task.probes?.(base, args) ?? [] };
     });
     const notified = new Set<string>([...state.pending].filter((n) => (play.handlers ?? []).some((h) => h.name === n)));
+    let next = 0;
+    run.remaining = () => prepared.slice(next).flatMap((q) => (q.skipReason ? [] : q.probes));
 
     for (let i = 0; i < prepared.length; i++) {
       const p = prepared[i]!;
+      next = i;
       current = { task: p.step.name, taskId: p.step.task.id, handler: false };
       t0 = Date.now();
-      emit({ type: 'task.start', host: host.name, play: play.name, task: p.step.name, taskId: p.step.task.id, index: i + 1, total: prepared.length, handler: false });
+      run.beginStep();
+      run.out({ type: 'task.start', host: host.name, play: play.name, task: p.step.name, taskId: p.step.task.id, index: i + 1, total: prepared.length, handler: false });
       let skipReason = p.skipReason;
       if (!skipReason && p.step.runOnce) {
         const owner = ctx.runOnceClaims.get(p.index);
@@ -178,47 +323,75 @@ async function runHostPlay(state: HostState, play: Play, steps: readonly Step[],
         else skipReason = `run once: runs on ${owner}`;
       }
       if (skipReason) {
-        result(state, emit, { host: host.name, play: play.name, task: p.step.name, taskId: p.step.task.id, status: 'skipped', summary: skipReason, handler: false, durationMs: 0 });
+        result(state, (e) => run.out(e), { host: host.name, play: play.name, task: p.step.name, taskId: p.step.task.id, status: 'skipped', summary: skipReason, handler: false, durationMs: 0 });
         continue;
       }
-      // A probe of this step is not cached (first step, or a change dropped the cache): fetch what every remaining
-      // step declared, in one round trip.
-      if (p.probes.some((f) => !host.isCached(f))) await host.prefetch(prepared.slice(i).flatMap((q) => (q.skipReason ? [] : q.probes)));
+      await run.ready(p.probes);
       const plan = await p.step.task.plan(view, p.args);
+      next = i + 1;
       const notify = notifyList(p.step);
-      let after: string[] = [];
+      const after: string[] = [];
       if (plan.kind === 'change' && notify.length > 0) {
         for (const n of notify) notified.add(n);
-        after = [sh`mkdir -p ${dirname(ctx.pendingFile)} && printf '%s\n' ${[...notify]} >> ${ctx.pendingFile}`];
+        after.push(sh`mkdir -p ${dirname(ctx.pendingFile)} && printf '%s\n' ${[...notify]} >> ${ctx.pendingFile}`);
       }
       if (plan.kind === 'change' && !check) {
-        if (!plan.confirm) {
-          // The next step's probes are fetched again in the same round trip as the apply, with the later probes of
-          // the same groups (they cost no extra process). Re-probing every later step after every change would make
-          // a first run quadratic in probe work; a later step that finds its probes missing fetches them in one batch.
-          await host.apply(plan.commands, after, reprobeAfterChange(prepared.slice(i + 1)));
-        } else {
-          await host.apply(plan.commands, []);
-        }
         if (plan.confirm) {
+          // Commit-confirm: its own round trip (after the pending batch), then a NEW connection confirms it.
+          await run.flush();
+          const res = await host.runBatch([{ commands: plan.commands }]);
+          if (!res.ok) throw res.error;
           await confirmOverNewConnection(state.inv, plan.confirm, ctx.options.connect, host.name);
-          if (after.length) await host.apply([], after);
+          if (after.length) run.queue(current, after);
+        } else {
+          run.queue(current, [...plan.commands, ...after]);
         }
       }
-      report(state, emit, ctx, play, { name: p.step.name, task: p.step.task }, plan, false, Date.now() - t0);
+      if (plan.kind === 'change') state.overlay.record(p.step.name, plan.predicts);
+      report(state, (e) => run.out(e), ctx, play, { name: p.step.name, task: p.step.task }, plan, false, Date.now() - t0, run.uncertain);
     }
+    next = prepared.length;
 
-    // Handlers, in definition order, for everything notified now or persisted by an earlier run.
+    // Handlers, in definition order, for everything notified now or persisted by an earlier run; their commands
+    // join the same batch, after the steps (so they run only when no step failed).
     for (const h of play.handlers ?? []) {
       if (!notified.has(h.name)) continue;
       current = { task: h.name, taskId: h.task.id, handler: true };
       t0 = Date.now();
-      emit({ type: 'task.start', host: host.name, play: play.name, task: h.name, taskId: h.task.id, index: 0, total: 0, handler: true });
-      await runHandler(host, view, h, state, ctx, play, t0);
+      run.beginStep();
+      run.out({ type: 'task.start', host: host.name, play: play.name, task: h.name, taskId: h.task.id, index: 0, total: 0, handler: true });
+      const args = resolveArgs(h.args, base);
+      await run.ready(h.task.probes?.(base, args) ?? []);
+      const plan = await h.task.plan(view, args);
+      const forget = sh`if [ -f ${ctx.pendingFile} ]; then t=${ctx.pendingFile}.$$; { grep -vxF -e ${h.name} ${ctx.pendingFile} > "$t" || true; } && mv -f "$t" ${ctx.pendingFile}; fi`;
+      if (!check) {
+        if (plan.kind === 'change') run.queue(current, [...plan.commands, forget]);
+        else if (state.pending.has(h.name)) run.queue(current, [forget]);
+        state.pending.delete(h.name);
+      }
+      if (plan.kind === 'change') state.overlay.record(h.name, plan.predicts);
+      report(state, (e) => run.out(e), ctx, play, { name: h.name, task: h.task }, plan, true, Date.now() - t0, run.uncertain);
     }
+    if (!check) await run.flush();
   } catch (e) {
-    const unreachable = e instanceof ConnectionError;
-    const message = redact(e instanceof Error ? e.message : String(e));
+    let err = e;
+    if (!(e instanceof BatchFailure) && !(e instanceof ConnectionError) && hostPlay && !check) {
+      // A plan failed (bad input, a probe that does not parse): the steps before it still run, as they would have
+      // step by step; a failure among them is the one reported.
+      const failed = current;
+      try {
+        await hostPlay.flush();
+        current = failed;
+      } catch (f) {
+        err = f;
+      }
+    }
+    if (err instanceof BatchFailure) {
+      current = err.label;
+      err = err.error;
+    }
+    const unreachable = err instanceof ConnectionError;
+    const message = redact(err instanceof Error ? err.message : String(err));
     state.status = unreachable ? 'unreachable' : 'failed';
     if (unreachable) {
       state.recap.unreachable++;
@@ -232,31 +405,46 @@ async function runHostPlay(state: HostState, play: Play, steps: readonly Step[],
   }
 }
 
-/** The probes to fetch again with an apply: the next step's, plus later ones of the same fact groups. */
-function reprobeAfterChange(rest: readonly PreparedStep[]): Fact<unknown>[] {
-  const live = rest.filter((q) => !q.skipReason);
-  const next = live[0]?.probes ?? [];
-  const groups = new Set(next.flatMap((f) => (f.group ? [f.group.id] : [])));
-  return [...next, ...live.slice(1).flatMap((q) => q.probes.filter((f) => f.group && groups.has(f.group.id)))];
-}
-
-async function runHandler(host: Host, view: HostView, h: Handler, state: HostState, ctx: PlayContext, play: Play, t0: number): Promise<void> {
-  const args = resolveArgs(h.args, view);
-  if (h.task.probes) await host.prefetch(h.task.probes(view, args));
-  const plan = await h.task.plan(view, args);
-  const forget = sh`if [ -f ${ctx.pendingFile} ]; then t=${ctx.pendingFile}.$$; { grep -vxF -e ${h.name} ${ctx.pendingFile} > "$t" || true; } && mv -f "$t" ${ctx.pendingFile}; fi`;
-  if (!ctx.check) {
-    if (plan.kind === 'change') {
-      await host.apply(plan.commands, [forget]);
-    } else if (state.pending.has(h.name)) {
-      await host.apply([], [forget]);
+/**
+ * The probes the play will probably need, computed BEFORE the facts exist, so they travel in the same round trip
+ * as the fact gathering: `when` and `args` see facts through a stand-in that accepts any use. A step whose
+ * functions throw on it is left out; a probe computed from a stand-in value that turns out wrong is simply not
+ * asked for (the real probes, computed with the real facts, are fetched in one more round trip if any is missing).
+ */
+function speculativeProbes(inv: InventoryHost, steps: readonly Step[], vars: Readonly<Record<string, VarValue>>, check: boolean): Fact<unknown>[] {
+  const view: HostView = {
+    name: inv.name,
+    address: inv.address,
+    groups: ['all', ...inv.groups],
+    vars,
+    facts: anything() as HostView['facts'],
+    check,
+    fact: () => Promise.reject(new Error('no probes while guessing')),
+  };
+  const out: Fact<unknown>[] = [];
+  for (const step of steps) {
+    try {
+      if (step.when && !step.when(view)) continue;
+      const args = resolveArgs(step.args, view);
+      for (const f of step.task.probes?.(view, args) ?? []) if (typeof f?.key === 'string' && typeof f.command === 'string') out.push(f);
+    } catch {
+      /* this step's probes come with the real facts */
     }
-    state.pending.delete(h.name);
   }
-  report(state, ctx.emit, ctx, play, { name: h.name, task: h.task }, plan, true, Date.now() - t0);
+  return out;
 }
 
-function report(state: HostState, emit: EventSink, ctx: PlayContext, play: Play, s: { name: string; task: Task<unknown> }, plan: Plan, handler: boolean, durationMs: number): void {
+/** A value that survives any property access, call, comparison or iteration (empty). */
+function anything(): unknown {
+  const proxy: unknown = new Proxy(function stand() {}, {
+    get: (_t, prop) => (prop === Symbol.toPrimitive ? () => '' : prop === Symbol.iterator ? function* empty() {} : prop === 'then' ? undefined : proxy),
+    apply: () => proxy,
+    has: () => false,
+  });
+  return proxy;
+}
+
+function report(state: HostState, emit: EventSink, ctx: PlayContext, play: Play, s: { name: string; task: Task<unknown> }, plan: Plan, handler: boolean, durationMs: number, uncertain?: string): void {
   const status: TaskStatus = plan.kind === 'change' ? 'changed' : plan.kind === 'skip' ? 'skipped' : 'ok';
   const event = {
     host: state.inv.name,
@@ -264,7 +452,8 @@ function report(state: HostState, emit: EventSink, ctx: PlayContext, play: Play,
     task: s.name,
     taskId: s.task.id,
     status,
-    summary: plan.summary,
+    summary: uncertain ? `${plan.summary} (check mode: planned against the host before an earlier change: ${uncertain})` : plan.summary,
+    ...(uncertain ? { uncertain } : {}),
     handler,
     durationMs,
     ...(plan.kind === 'change' ? { commands: plan.commands.map(commandText) } : {}),
@@ -273,11 +462,20 @@ function report(state: HostState, emit: EventSink, ctx: PlayContext, play: Play,
   result(state, emit, event);
 }
 
-function result(state: HostState, emit: EventSink, event: Omit<Extract<RunEvent, { type: 'task.result' }>, 'type'>): void {
-  if (event.status === 'changed') state.recap.changed++;
-  else if (event.status === 'skipped') state.recap.skipped++;
-  else if (event.status === 'ok') state.recap.ok++;
+function result(_state: HostState, emit: EventSink, event: Omit<Extract<RunEvent, { type: 'task.result' }>, 'type'>): void {
   emit({ type: 'task.result', ...event });
+}
+
+/** The emitter of one host: counts every result in the recap as it is emitted (held results count once they ran). */
+function countingEmitter(state: HostState, emit: EventSink): EventSink {
+  return (event) => {
+    if (event.type === 'task.result') {
+      if (event.status === 'changed') state.recap.changed++;
+      else if (event.status === 'skipped') state.recap.skipped++;
+      else if (event.status === 'ok') state.recap.ok++;
+    }
+    emit(event);
+  };
 }
 
 /**

@@ -35,9 +35,25 @@ export interface Fact<T> {
   parse(output: ProbeOutput): T;
   /** Optional: fetch together with other facts of the group (see FactGroup). */
   readonly group?: FactGroup;
+  /**
+   * What on the host this fact reads, as subjects (`path:/etc/hosts`, `unit:k3s.service`, `sysctl:net.ipv4.ip_forward`,
+   * `user:deploy`, `dpkg:nftables`, `module:overlay`): a change predicted on a subject makes every other fact that
+   * reads it stale until the host is probed again (see Prediction in task.ts). `[]`: reads nothing a play changes
+   * (e.g. a remote checksum file). Absent: the fact may read anything, so any change before it is read makes it
+   * stale (the executor then runs the pending commands and probes again before a plan sees it).
+   */
+  readonly subjects?: readonly string[];
+}
+
+export interface FactOptions {
+  /** See Fact.subjects. */
+  readonly subjects?: readonly string[];
 }
 
 /** Build a fact. `defineFact('sysctl:net.ipv4.ip_forward', sh`sysctl -n ${key}`, ({ stdout }) => stdout.trim())` */
-export function defineFact<T>(key: string, command: string, parse: (output: ProbeOutput) => T): Fact<T> {
-  return { key, command, parse };
+export function defineFact<T>(key: string, command: string, parse: (output: ProbeOutput) => T, options: FactOptions = {}): Fact<T> {
+  return { key, command, parse, ...(options.subjects ? { subjects: options.subjects } : {}) };
 }
+
+/** The subject of a path (see Fact.subjects). */
+export const pathSubject = (path: string): string => `path:${path}`;

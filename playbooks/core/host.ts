@@ -53,11 +53,17 @@ export class Host {
 
   /**
    * Gather the host facts and run `extra` read-only sections in the same round trip; returns their stdout.
+   * `probes` are fetched in the same round trip too (the executor passes the probes it expects the play to need).
    */
-  async gather(extra: Readonly<Record<string, string>> = {}): Promise<Record<string, string>> {
-    const res = await this.runScript(factsScript(extra), 'gather facts');
-    const { facts, extra: out } = parseFacts(this.name, res.stdout);
+  async gather(extra: Readonly<Record<string, string>> = {}, probes: readonly Fact<unknown>[] = []): Promise<Record<string, string>> {
+    const wanted = this.#uncached(probes);
+    const tok = randomBytes(6).toString('hex');
+    const script = wanted.length ? `${factsScript(extra)}\nprintf '\\n%s\\n' '@@rb-probes-${tok}'\n${probeScript(wanted, tok)}` : factsScript(extra);
+    const res = await this.runScript(script, 'gather facts');
+    const at = wanted.length ? res.stdout.lastIndexOf(`\n@@rb-probes-${tok}\n`) : -1;
+    const { facts, extra: out } = parseFacts(this.name, at < 0 ? res.stdout : res.stdout.slice(0, at + 1));
     this.#facts = facts;
+    if (wanted.length) this.#store(wanted, this.#parseProbes(wanted, tok, at < 0 ? '' : res.stdout.slice(at), res.stderr, res.exitCode));
     return out;
   }
 
@@ -87,6 +93,9 @@ export class Host {
       if (this.#queue.length === 0) setImmediate(() => void this.#flush());
       this.#queue.push({ fact, resolve, reject });
     });
+    // A probe nobody awaits (e.g. prefetched for a step that then asked for something else) must not become an
+    // unhandled rejection; whoever awaits it still gets the error.
+    p.catch(() => {});
     this.#cache.set(fact.key, p);
     return p as Promise<T>;
   }
@@ -96,10 +105,31 @@ export class Host {
     return this.#cache.has(fact.key);
   }
 
-  /** Fetch these probes now, in one round trip (those already cached are not fetched again). */
+  /**
+   * Fetch these probes now, in one round trip (those already cached are not fetched again). A probe whose output
+   * does not parse fails only the plan that reads it; a failed round trip fails the prefetch.
+   */
   async prefetch(facts: readonly Fact<unknown>[]): Promise<void> {
-    const wanted = facts.filter((f) => !this.#cache.has(f.key));
-    await Promise.all(wanted.map((f) => this.fact(f)));
+    const wanted = this.#uncached(facts);
+    if (wanted.length === 0) return;
+    const tok = randomBytes(6).toString('hex');
+    const res = await this.runScript(probeScript(wanted, tok), `probe ${wanted.length} facts`);
+    this.#store(wanted, this.#parseProbes(wanted, tok, res.stdout, res.stderr, res.exitCode));
+  }
+
+  /** Unique facts (by key) that are not cached. */
+  #uncached(facts: readonly Fact<unknown>[]): Fact<unknown>[] {
+    return [...new Map(facts.filter((f) => !this.#cache.has(f.key)).map((f) => [f.key, f])).values()];
+  }
+
+  /** Put parsed probe outputs into the cache (a parse error is kept for whoever reads that fact). */
+  #store(facts: readonly Fact<unknown>[], outputs: Map<string, { stdout: string; exitCode: number }>): void {
+    for (const f of facts) {
+      const o = outputs.get(f.key)!;
+      const p = (async () => f.parse(o))();
+      p.catch(() => {});
+      this.#cache.set(f.key, p);
+    }
   }
 
   /** Forget probe results (after a change was applied, what was probed may be different now). */
@@ -154,36 +184,52 @@ export class Host {
    * the probe cache is replaced by their fresh results.
    */
   async apply(commands: readonly Command[], after: readonly string[] = [], reprobe: readonly Fact<unknown>[] = []): Promise<void> {
+    const res = await this.runBatch([{ commands: [...commands, ...after] }], reprobe);
+    if (!res.ok) throw res.error;
+  }
+
+  /**
+   * Run the commands of several entries (steps, handlers, bookkeeping) in order in ONE remote script: each command in
+   * a subshell (an `exit` inside one ends only that command), the script stops at the first failure and reports
+   * which entry and command failed, with that entry's stderr. `reprobe` facts are fetched at the end of the same
+   * script when everything succeeded; the probe cache is replaced by their fresh results (and dropped on failure).
+   */
+  async runBatch(entries: readonly BatchEntry[], reprobe: readonly Fact<unknown>[] = []): Promise<BatchResult> {
     if (this.#check) throw new Error(`host '${this.name}': apply() called in check mode (executor bug)`);
-    const all: Command[] = [...commands, ...after];
     const tok = randomBytes(6).toString('hex');
     const unique = [...new Map(reprobe.map((f) => [f.key, f])).values()];
-    const script = [
-      `rb_fail() { echo "@@rb-failed $1 $2" >&2; exit "$2"; }`,
-      // Each command in a subshell: an `exit` inside one ends only that command, and the failure is attributed to it.
-      ...all.map((c, i) => `( ${commandRun(c)}\n) || rb_fail ${i} "$?"`),
-      ...(unique.length ? [`printf '\\n%s\\n' '@@rb-applied-${tok}'`, probeScript(unique, tok)] : []),
-    ].join('\n');
-    const res = await this.runScript(script, 'apply');
-    if (res.exitCode !== 0) {
-      this.invalidate();
-      const m = res.stderr.match(/@@rb-failed (\d+) (\d+)/);
-      const failed = m ? all[Number(m[1])] : undefined;
-      const stderr = res.stderr.replace(/^@@rb-failed .*$/m, '').trimEnd();
-      const timedOut = res.exitCode === -1;
-      throw new CommandError({ host: this.name, command: failed ? commandText(failed) : all.map(commandText).join(' && '), exitCode: timedOut ? null : res.exitCode, stderr, ...(timedOut ? { reason: `timed out or was killed after at most ${this.#timeoutMs} ms` } : {}) });
-    }
+    const lines = [`rb_fail() { printf '\\n@@rb-failed-${tok} %s %s %s\\n' "$1" "$2" "$3" >&2; exit "$3"; }`];
+    entries.forEach((e, i) => {
+      lines.push(`printf '%s\\n' '@@rb-entry-${tok} ${i}' >&2`);
+      e.commands.forEach((c, j) => lines.push(`( ${commandRun(c)}\n) || rb_fail ${i} ${j} "$?"`));
+    });
+    if (unique.length) lines.push(`printf '\\n%s\\n' '@@rb-applied-${tok}'`, probeScript(unique, tok));
+    const res = await this.runScript(lines.join('\n'), 'apply');
     this.invalidate();
+    if (res.exitCode !== 0) return { ok: false, ...this.#batchFailure(entries, tok, res.stderr, res.exitCode) };
     if (unique.length) {
-      const at = res.stdout.indexOf(`@@rb-applied-${tok}`);
-      const outputs = this.#parseProbes(unique, tok, at < 0 ? '' : res.stdout.slice(at), res.stderr, res.exitCode);
-      for (const f of unique) {
-        const o = outputs.get(f.key)!;
-        const p = (async () => f.parse(o))();
-        p.catch(() => {});
-        this.#cache.set(f.key, p);
-      }
+      const at = res.stdout.lastIndexOf(`@@rb-applied-${tok}`);
+      this.#store(unique, this.#parseProbes(unique, tok, at < 0 ? '' : res.stdout.slice(at), res.stderr, res.exitCode));
     }
+    return { ok: true };
+  }
+
+  #batchFailure(entries: readonly BatchEntry[], tok: string, stderr: string, exitCode: number): { entry: number; error: CommandError } {
+    const m = new RegExp(`@@rb-failed-${tok} (\\d+) (\\d+) (\\d+)`).exec(stderr);
+    const starts = [...stderr.matchAll(new RegExp(`^@@rb-entry-${tok} (\\d+)$`, 'gm'))];
+    // A killed script (timeout, lost connection) has no failure marker: the entry that was running is the last started.
+    const entry = m ? Number(m[1]) : Number(starts.at(-1)?.[1] ?? 0);
+    const failed = m ? entries[entry]?.commands[Number(m[2])] : undefined;
+    const begin = starts.find((s) => Number(s[1]) === entry);
+    let own = begin ? stderr.slice(begin.index! + begin[0].length) : stderr;
+    const next = own.search(new RegExp(`^@@rb-(entry|failed)-${tok} `, 'm'));
+    if (next >= 0) own = own.slice(0, next);
+    const timedOut = exitCode === -1;
+    const command = failed ? commandText(failed) : (entries[entry]?.commands ?? []).map(commandText).join(' && ');
+    return {
+      entry,
+      error: new CommandError({ host: this.name, command, exitCode: timedOut ? null : exitCode, stderr: own.trim(), ...(timedOut ? { reason: `timed out or was killed after at most ${this.#timeoutMs} ms` } : {}) }),
+    };
   }
 
   /** Run a raw script (as root) and return its result; throws CommandError on a non-zero exit. */
@@ -201,6 +247,13 @@ export class Host {
     await this.#transport.close();
   }
 }
+
+/** One unit of a batch: the commands of a step (its plan's commands and bookkeeping), a handler, or bookkeeping. */
+export interface BatchEntry {
+  readonly commands: readonly Command[];
+}
+
+export type BatchResult = { readonly ok: true } | { readonly ok: false; readonly entry: number; readonly error: CommandError };
 
 /** The path of a runner state file on the host (e.g. pending-handlers) inside `stateDir`. */
 export function stateFile(stateDir: string, name: string): string {

@@ -25,7 +25,21 @@ export type Plan =
   /** Already in the desired state. */
   | { readonly kind: 'ok'; readonly summary: string }
   /** Not in the desired state: these commands (run in order, stopping at the first failure) converge it. */
-  | { readonly kind: 'change'; readonly summary: string; readonly commands: readonly Command[]; readonly diff?: string; readonly confirm?: Confirmation }
+  | {
+      readonly kind: 'change';
+      readonly summary: string;
+      readonly commands: readonly Command[];
+      readonly diff?: string;
+      readonly confirm?: Confirmation;
+      /**
+       * The state the commands leave behind, in terms of facts (see Effect). Later steps of the play plan against
+       * these predictions instead of probing again, which is what lets a whole play run in one remote script and
+       * makes check mode exact. ABSENT means "cannot predict": the executor then runs the pending commands and
+       * probes again before the next plan reads a fact (in check mode, the next plans read the state before this
+       * change and their results say so).
+       */
+      readonly predicts?: readonly Effect[];
+    }
   /** Does not apply to this host (the summary says why, e.g. "container: modules are the host kernel's"). */
   | { readonly kind: 'skip'; readonly summary: string };
 
@@ -43,11 +57,44 @@ export interface Confirmation {
   readonly failure: string;
 }
 
+/** After the plan's commands ran, `fact` reads `value` (exactly what a probe would then parse). */
+export interface Prediction<T = unknown> {
+  readonly fact: Fact<T>;
+  readonly value: T;
+}
+
+/** The plan changes `subject` (see Fact.subjects) in a way it cannot put a value on: facts reading it are probed again. */
+export interface Touch {
+  readonly touches: string;
+}
+
+/**
+ * What a change does to the facts later steps read. A change's effects are COMPLETE: every subject it may alter is
+ * either predicted (a Prediction of a fact reading it) or touched; facts of other subjects keep their probed value.
+ * Facts without declared subjects are re-probed after any change, predicted or not (they may read anything).
+ */
+export type Effect = Prediction | Touch;
+
+export function predict<T>(fact: Fact<T>, value: T): Prediction<T> {
+  return { fact, value };
+}
+
+export function touches(subject: string): Touch {
+  return { touches: subject };
+}
+
 export function ok(summary: string): Plan {
   return { kind: 'ok', summary };
 }
 
-export function change(summary: string, commands: readonly Command[], opts: { diff?: string; confirm?: Confirmation } = {}): Plan {
+export interface ChangeOptions {
+  readonly diff?: string;
+  readonly confirm?: Confirmation;
+  /** See Plan `predicts`; absent = cannot predict. */
+  readonly predicts?: readonly Effect[];
+}
+
+export function change(summary: string, commands: readonly Command[], opts: ChangeOptions = {}): Plan {
   if (commands.length === 0) throw new Error(`change('${summary}'): a change needs at least one command (use ok() for no change)`);
   return {
     kind: 'change',
@@ -55,7 +102,15 @@ export function change(summary: string, commands: readonly Command[], opts: { di
     commands,
     ...(opts.diff === undefined ? {} : { diff: opts.diff }),
     ...(opts.confirm === undefined ? {} : { confirm: opts.confirm }),
+    ...(opts.predicts === undefined ? {} : { predicts: opts.predicts }),
   };
+}
+
+/** The same plan with these effects declared (e.g. when a task wraps another task's plan). */
+export function withPredictions(plan: Plan, predicts: readonly Effect[] | undefined): Plan {
+  if (plan.kind !== 'change') return plan;
+  const { predicts: _old, ...rest } = plan;
+  return predicts === undefined ? rest : { ...rest, predicts };
 }
 
 export function skip(summary: string): Plan {
@@ -75,7 +130,10 @@ export interface HostView {
   readonly facts: HostFacts;
   /** Whether this is a check-mode run (plans only). Plans must not depend on it; informational. */
   readonly check: boolean;
-  /** A probe result: from the batch the executor prefetched, or fetched now (one round trip) when not declared. */
+  /**
+   * A probe result as the host will be when this step runs: the value an earlier step of the play predicted, else
+   * the probed value (from the batch the executor prefetched, or fetched now when not declared).
+   */
   fact<T>(fact: Fact<T>): Promise<T>;
 }
 

@@ -4,8 +4,12 @@
  *   unless: skip when this read-only check exits 0; onlyIf: run only when this check exits 0.
  * Without any guard it runs every time and reports changed (it says so in its summary).
  * Build `command` (and the checks) with `sh` so every value is quoted.
+ *
+ * A command's effect is opaque to the runner: unless the step declares `predicts` (what else it changes, e.g.
+ * `[]` for nothing a later step reads), later steps are planned only after it ran (one more round trip). With
+ * `predicts`, the guards are predicted too: `creates` exists, `removes` is gone, `unless` passes.
  */
-import { change, ok, ValidationError, type Fact, type Task } from '../core';
+import { change, ok, predict, ValidationError, type Effect, type Fact, type Task } from '../core';
 import { commandStatus, pathExists } from './facts/command-status';
 
 export interface CommandArgs {
@@ -16,6 +20,11 @@ export interface CommandArgs {
   readonly onlyIf?: string;
   /** Shown instead of the command text. */
   readonly summary?: string;
+  /**
+   * What the command changes that a later step may read, besides its guards (see Effect in core/task.ts): e.g.
+   * `[touches('path:/etc/foo')]`, or `[]` when it changes nothing later steps probe. Absent: cannot predict.
+   */
+  readonly predicts?: readonly Effect[];
 }
 
 function probesOf(a: CommandArgs): Fact<unknown>[] {
@@ -38,6 +47,12 @@ export const command: Task<CommandArgs> = {
     if (a.unless && (await host.fact(commandStatus(a.unless))) === 0) return ok(`already done (unless check passed)`);
     if (a.onlyIf && (await host.fact(commandStatus(a.onlyIf))) !== 0) return ok(`not needed (onlyIf check failed)`);
     const guarded = a.creates || a.removes || a.unless || a.onlyIf;
-    return change(guarded ? `run: ${what}` : `run (no guard, runs every time): ${what}`, [a.command]);
+    const predicts = a.predicts && [
+      ...a.predicts,
+      ...(a.creates ? [predict(pathExists(a.creates), true)] : []),
+      ...(a.removes ? [predict(pathExists(a.removes), false)] : []),
+      ...(a.unless ? [predict(commandStatus(a.unless), 0)] : []),
+    ];
+    return change(guarded ? `run: ${what}` : `run (no guard, runs every time): ${what}`, [a.command], predicts ? { predicts } : {});
   },
 };

@@ -4,8 +4,9 @@
  * same directory, owner and mode set before the rename) and the diff.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { ValidationError, type Command, type HostView, type Secret, isSecret, sh } from '../core';
+import { ValidationError, type Command, type Effect, type HostView, type Secret, isSecret, pathSubject, predict, sh, touches } from '../core';
 import { fileContent, fileState, type FileState } from './facts/file-state';
+import { pathExists } from './facts/command-status';
 import { unifiedDiff } from '../core';
 
 export interface FileSpec {
@@ -26,6 +27,8 @@ export interface FilePlan {
   readonly reasons: readonly string[];
   readonly commands: readonly Command[];
   readonly diff?: string;
+  /** The file as the commands leave it (state, content, existence); the parent directory may be created. */
+  readonly predicts: readonly Effect[];
 }
 
 export function validateFileSpec(taskId: string, spec: Pick<FileSpec, 'path' | 'mode' | 'owner' | 'group'>): void {
@@ -61,15 +64,16 @@ export async function planFile(host: HostView, spec: FileSpec): Promise<FilePlan
   if (state.kind !== 'absent' && state.kind !== 'file') {
     throw new ValidationError(`file ${spec.path} on '${host.name}': a ${state.kind} is in the way (expected a regular file or nothing; fix: remove it or choose another path)`);
   }
+  const written = writtenFile(spec.path, want, wantSha, owner, group, mode);
   if (state.kind === 'absent') {
-    return { changed: true, reasons: ['create'], commands: [writeCommand(spec.path, want, owner, group, mode)], diff: diffOf(Buffer.alloc(0), want, spec) };
+    return { changed: true, reasons: ['create'], commands: [writeCommand(spec.path, want, owner, group, mode)], diff: diffOf(Buffer.alloc(0), want, spec), predicts: written };
   }
   const reasons: string[] = [];
   const commands: Command[] = [];
   if (state.sha256 !== wantSha) {
     reasons.push('update content');
     const old = await host.fact(fileContent(spec.path));
-    return { changed: true, reasons, commands: [writeCommand(spec.path, want, owner, group, mode)], diff: diffOf(old ?? Buffer.alloc(0), want, spec) };
+    return { changed: true, reasons, commands: [writeCommand(spec.path, want, owner, group, mode)], diff: diffOf(old ?? Buffer.alloc(0), want, spec), predicts: written };
   }
   if (state.owner !== owner || state.group !== group) {
     reasons.push(`owner ${state.owner}:${state.group} -> ${owner}:${group}`);
@@ -79,7 +83,18 @@ export async function planFile(host: HostView, spec: FileSpec): Promise<FilePlan
     reasons.push(`mode ${state.mode} -> ${mode}`);
     commands.push(sh`chmod ${mode} ${spec.path}`);
   }
-  return { changed: commands.length > 0, reasons, commands };
+  return { changed: commands.length > 0, reasons, commands, predicts: [predict(fileState(spec.path), { ...state, owner, group, mode })] };
+}
+
+/** What writeCommand leaves behind: exactly this file (what fileState/fileContent/pathExists then read), maybe a new parent. */
+export function writtenFile(path: string, content: Buffer, sha256: string, owner: string, group: string, mode: string): Effect[] {
+  const dir = path.slice(0, path.lastIndexOf('/')) || '/';
+  return [
+    predict(fileState(path), { kind: 'file', mode, owner, group, size: content.length, sha256 }),
+    predict(fileContent(path), content),
+    predict(pathExists(path), true),
+    touches(pathSubject(dir)),
+  ];
 }
 
 /**

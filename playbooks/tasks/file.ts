@@ -11,6 +11,6 @@ export const file: Task<FileArgs> = {
     validateFileSpec('file.content', args);
     const p = await planFile(host, args);
     if (!p.changed) return ok(`${args.path} up to date`);
-    return change(`${args.path}: ${p.reasons.join(', ')}`, p.commands, p.diff !== undefined ? { diff: p.diff } : {});
+    return change(`${args.path}: ${p.reasons.join(', ')}`, p.commands, { predicts: p.predicts, ...(p.diff !== undefined ? { diff: p.diff } : {}) });
   },
 };

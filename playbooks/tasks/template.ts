@@ -22,7 +22,7 @@ export const template: Task<TemplateArgs> = {
     const content = renderTemplate(loadSource(args), args.vars, args.src ?? `for ${args.path}`);
     const p = await planFile(host, { ...args, content });
     if (!p.changed) return ok(`${args.path} up to date`);
-    return change(`${args.path}: ${p.reasons.join(', ')}`, p.commands, p.diff !== undefined ? { diff: p.diff } : {});
+    return change(`${args.path}: ${p.reasons.join(', ')}`, p.commands, { predicts: p.predicts, ...(p.diff !== undefined ? { diff: p.diff } : {}) });
   },
 };
 

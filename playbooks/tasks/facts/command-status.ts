@@ -1,5 +1,5 @@
 /** The exit status of a read-only check command (0 = true). Used by guards such as `unless` and `onlyIf`. */
-import { defineFact, sh, type Fact } from '../../core';
+import { defineFact, pathSubject, sh, type Fact } from '../../core';
 
 export function commandStatus(command: string): Fact<number> {
   return defineFact(`command.status:${command}`, `${command}\n`, ({ exitCode }) => exitCode);
@@ -7,5 +7,5 @@ export function commandStatus(command: string): Fact<number> {
 
 /** Whether a path exists (any kind). */
 export function pathExists(path: string): Fact<boolean> {
-  return defineFact(`path.exists:${path}`, sh`[ -e ${path} ] || [ -L ${path} ]`, ({ exitCode }) => exitCode === 0);
+  return defineFact(`path.exists:${path}`, sh`[ -e ${path} ] || [ -L ${path} ]`, ({ exitCode }) => exitCode === 0, { subjects: [pathSubject(path)] });
 }

@@ -1,5 +1,5 @@
 /** What is at a path: absent, a regular file (sha256, mode, owner, group, size), a directory, a link or other. */
-import { defineFact, sh, type Fact } from '../../core';
+import { defineFact, pathSubject, sh, type Fact } from '../../core';
 
 export interface FileState {
   readonly kind: 'absent' | 'file' | 'directory' | 'link' | 'other';
@@ -23,7 +23,7 @@ export function fileState(path: string): Fact<FileState> {
       ...(mode ? { mode, owner: owner ?? '', group: group ?? '', size: Number(size) } : {}),
       ...(sha ? { sha256: sha.trim().split(/\s+/)[0]! } : {}),
     };
-  });
+  }, { subjects: [pathSubject(path)] });
   // Paths a line-based listing cannot carry are probed on their own.
   return /[\n\\]/.test(path) ? fact : { ...fact, group: { id: 'file.state', item: path, command: groupCommand, split: groupSplit } };
 }
@@ -67,5 +67,5 @@ export function fileContent(path: string): Fact<Buffer | null> {
     const nl = stdout.indexOf('\n');
     const head = nl < 0 ? stdout.trim() : stdout.slice(0, nl);
     return head === 'present' ? Buffer.from(stdout.slice(nl + 1).replace(/\s+/g, ''), 'base64') : null;
-  });
+  }, { subjects: [pathSubject(path)] });
 }

@@ -10,5 +10,5 @@ export function installedPackages(names: readonly string[]): Fact<ReadonlySet<st
       if (pkg && status?.startsWith('ii')) installed.add(pkg.split(':')[0]!);
     }
     return installed;
-  });
+  }, { subjects: sorted.map((n) => `dpkg:${n}`) });
 }

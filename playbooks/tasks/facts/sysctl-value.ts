@@ -5,7 +5,7 @@ export function sysctlValue(key: string): Fact<string | null> {
   // Not a shell-builtin `read` of /proc/sys: it reads byte by byte, and integer sysctls answer a read at an offset
   // with end-of-file (somaxconn 4096 would read as '4').
   const command = sh`sysctl -n ${key}`;
-  const fact = defineFact(`sysctl.value:${key}`, command, ({ stdout, exitCode }) => (exitCode === 0 && stdout.trim() !== '' ? normalizeSysctl(stdout) : null));
+  const fact = defineFact(`sysctl.value:${key}`, command, ({ stdout, exitCode }) => (exitCode === 0 && stdout.trim() !== '' ? normalizeSysctl(stdout) : null), { subjects: [`sysctl:${key}`] });
   return { ...fact, group: { id: 'sysctl.value', item: key, command: groupCommand, split: groupSplit } };
 }
 

@@ -16,5 +16,5 @@ export function unitState(name: string): Fact<UnitState> {
     const p = Object.fromEntries(stdout.split('\n').map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1).trim()]));
     const enabled = p.LoadState === 'not-found' || !p.LoadState ? 'not-found' : p.UnitFileState || 'static';
     return { enabled, active: p.ActiveState || 'inactive', needDaemonReload: p.NeedDaemonReload === 'yes' };
-  });
+  }, { subjects: [`unit:${name}`] });
 }

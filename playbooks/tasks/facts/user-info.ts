@@ -16,5 +16,5 @@ export function userInfo(name: string): Fact<UserInfo | null> {
     const [pw = '', groups = ''] = stdout.trim().split('\n');
     const f = pw.split(':');
     return { name: f[0] ?? name, uid: Number(f[2]), gid: Number(f[3]), home: f[5] ?? '', shell: f[6] ?? '', groups: groups.trim().split(/\s+/).filter(Boolean) };
-  });
+  }, { subjects: [`user:${name}`] });
 }
