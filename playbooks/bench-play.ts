@@ -57,6 +57,7 @@ export default definePlaybook({
           command: sh`printf '%s\n' ${str(h, 'benchLiteral', `it's "quoted" $(not run) \`nor this\``)} > ${`${BENCH_DIR}/literal.txt`}`,
           creates: `${BENCH_DIR}/literal.txt`,
           summary: `write ${BENCH_DIR}/literal.txt`,
+          predicts: [], // it writes only the path it creates
         }), { tags: ['files'] }),
       ],
       handlers: [handler('Restart the bench unit', systemdService, { name: BENCH_UNIT, restart: true })],

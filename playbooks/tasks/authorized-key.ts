@@ -1,5 +1,5 @@
 /** `user.authorized-key`: this public key is in the user's ~/.ssh/authorized_keys (other keys are left alone). */
-import { change, defineFact, ok, raw, sh, ValidationError, type Fact, type Task } from '../core';
+import { change, defineFact, ok, pathSubject, predict, raw, sh, touches, ValidationError, type Fact, type Task } from '../core';
 import { userInfo } from './facts/user-info';
 
 export interface AuthorizedKeyArgs {
@@ -9,7 +9,9 @@ export interface AuthorizedKeyArgs {
 }
 
 function keyPresent(user: string, key: string): Fact<boolean> {
-  return defineFact(`user.authorized-key:${user}:${key}`, sh`h=$(getent passwd ${user} | cut -d: -f6) && grep -qxF -e ${key} "$h/.ssh/authorized_keys"`, ({ exitCode }) => exitCode === 0);
+  return defineFact(`user.authorized-key:${user}:${key}`, sh`h=$(getent passwd ${user} | cut -d: -f6) && grep -qxF -e ${key} "$h/.ssh/authorized_keys"`, ({ exitCode }) => exitCode === 0, {
+    subjects: [`user:${user}`, `authorized-keys:${user}`],
+  });
 }
 
 export const authorizedKey: Task<AuthorizedKeyArgs> = {
@@ -34,6 +36,6 @@ export const authorizedKey: Task<AuthorizedKeyArgs> = {
     return change(`add key ${key.split(' ').slice(0, 3).join(' ').slice(0, 60)} for ${a.user}`, [
       sh`if [ -L ${dir} ]; then ${raw(refuse(dir))}; fi; mkdir -p ${dir} && chmod 700 ${dir} && chown -h ${owner} ${dir}`,
       sh`if [ -L ${file} ]; then ${raw(refuse(file))}; fi; rm -f ${tmp} && (umask 077; set -C; { if [ -f ${file} ]; then cat ${file}; [ ! -s ${file} ] || [ -z "$(tail -c 1 ${file})" ] || echo; fi; printf '%s\n' ${key}; } > ${tmp}) && chown -h ${owner} ${tmp} && chmod 600 ${tmp} && mv -f ${tmp} ${file}`,
-    ]);
+    ], { predicts: [predict(keyPresent(a.user, key), true), touches(pathSubject(dir)), touches(pathSubject(file)), touches(pathSubject(tmp))] });
   },
 };

@@ -3,7 +3,8 @@
  * (a mismatch fails the task and leaves the old file untouched). No change when the file already has the hash.
  * Uses curl, wget or python3, whichever the host has.
  */
-import { change, ok, raw, sh, ValidationError, type Task } from '../core';
+import { change, ok, pathSubject, predict, raw, sh, touches, ValidationError, type Task } from '../core';
+import { pathExists } from './facts/command-status';
 import { fileState } from './facts/file-state';
 import { normMode, validateFileSpec } from './file-spec';
 
@@ -38,7 +39,7 @@ export const download: Task<DownloadArgs> = {
       const fix = [];
       if (s.owner !== owner || s.group !== group) fix.push(sh`chown ${`${owner}:${group}`} ${a.path}`);
       if (normMode(s.mode ?? '') !== mode) fix.push(sh`chmod ${mode} ${a.path}`);
-      return fix.length ? change(`${a.path}: owner/mode`, fix) : ok(`${a.path} has sha256 ${a.sha256.slice(0, 12)}…`);
+      return fix.length ? change(`${a.path}: owner/mode`, fix, { predicts: [predict(fileState(a.path), { ...s, owner, group, mode })] }) : ok(`${a.path} has sha256 ${a.sha256.slice(0, 12)}…`);
     }
     const dir = a.path.slice(0, a.path.lastIndexOf('/')) || '/';
     const fetch = [
@@ -54,6 +55,9 @@ export const download: Task<DownloadArgs> = {
       sh`chown ${`${owner}:${group}`} "$tmp" && chmod ${mode} "$tmp" && mv -f "$tmp" ${a.path}`,
     ].join('\n');
     // A subshell, so `exit` ends only the download and the executor names this command as the failed one.
-    return change(`download ${a.url} -> ${a.path}${s.kind === 'file' ? ' (replacing a file with another hash)' : ''}`, [{ run: `(\n${run}\n)`, display: `download ${a.url} to ${a.path}, verify sha256 ${a.sha256}` }]);
+    // The size is not known before the download: the file state is touched (probed again when read), existence predicted.
+    return change(`download ${a.url} -> ${a.path}${s.kind === 'file' ? ' (replacing a file with another hash)' : ''}`, [{ run: `(\n${run}\n)`, display: `download ${a.url} to ${a.path}, verify sha256 ${a.sha256}` }], {
+      predicts: [touches(pathSubject(a.path)), touches(pathSubject(dir)), predict(pathExists(a.path), true)],
+    });
   },
 };

@@ -1,5 +1,7 @@
 /** `file.absent`: nothing at this path (a file or a symlink is removed; a directory only with `recursive`). */
-import { change, ok, sh, ValidationError, type Task } from '../core';
+import { change, ok, predict, sh, ValidationError, type Task } from '../core';
+import { fileContent } from './facts/file-state';
+import { pathExists } from './facts/command-status';
 import { fileState } from './facts/file-state';
 
 export interface FileAbsentArgs {
@@ -16,6 +18,8 @@ export const fileAbsent: Task<FileAbsentArgs> = {
     const state = await host.fact(fileState(path));
     if (state.kind === 'absent') return ok(`${path} absent`);
     if (state.kind === 'directory' && !recursive) throw new ValidationError(`file.absent ${path} on '${host.name}': it is a directory (expected a file; fix: pass recursive: true to remove the directory)`);
-    return change(`remove ${path}`, [state.kind === 'directory' ? sh`rm -rf -- ${path}` : sh`rm -f -- ${path}`]);
+    // A removed directory takes paths below it along, which no subject names: that cannot be predicted.
+    if (state.kind === 'directory') return change(`remove ${path}`, [sh`rm -rf -- ${path}`]);
+    return change(`remove ${path}`, [sh`rm -f -- ${path}`], { predicts: [predict(fileState(path), { kind: 'absent' }), predict(pathExists(path), false), predict(fileContent(path), null)] });
   },
 };

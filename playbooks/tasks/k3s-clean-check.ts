@@ -3,7 +3,7 @@
  * network link or iptables rule. Clean: ok. Otherwise the plan re-checks on the host and fails with the list of
  * leftovers, so a reset that did not finish is reported, not assumed.
  */
-import { change, defineFact, ok, sh, type Fact, type Task } from '../core';
+import { change, defineFact, ok, predict, sh, type Fact, type Task } from '../core';
 
 export interface VerifyCleanArgs {
   readonly paths: readonly string[];
@@ -34,6 +34,9 @@ export const verifyClean: Task<VerifyCleanArgs> = {
     const left = await host.fact(leftovers(a));
     if (left.length === 0) return ok('no k3s process, unit, file, mount, link or rule left');
     const script = `left=$( ${leftoversScript(a)}\n); if [ -n "$left" ]; then printf 'reset left behind:\\n%s\\n' "$left" >&2; exit 1; fi`;
-    return change(`verify nothing is left (now: ${left.slice(0, 5).join('; ')}${left.length > 5 ? '; …' : ''})`, [{ run: `(\n${script}\n)`, display: 'verify no k3s leftovers' }]);
+    return change(`verify nothing is left (now: ${left.slice(0, 5).join('; ')}${left.length > 5 ? '; …' : ''})`, [{ run: `(\n${script}\n)`, display: 'verify no k3s leftovers' }], {
+      // Only a check: it changes nothing, and when it passes nothing is left.
+      predicts: [predict(leftovers(a), [])],
+    });
   },
 };

@@ -74,6 +74,6 @@ export const tokenFile: Task<TokenFileArgs> = {
     }
     const p = await planFile(host, { path: a.path, content: new Secret(`${token.reveal()}\n`), mode: '0600' });
     if (!p.changed) return ok(`${a.path} up to date (0600)`);
-    return change(`${a.path}: ${p.reasons.join(', ')} (0600, content hidden)`, p.commands);
+    return change(`${a.path}: ${p.reasons.join(', ')} (0600, content hidden)`, p.commands, { predicts: p.predicts });
   },
 };

@@ -5,7 +5,7 @@
  * outer kernel and modprobe fails. There the file is still persisted, loading is skipped, and the summary says
  * whether the outer kernel provides the module (/sys/module/<name>). On a VM or metal a failing modprobe fails.
  */
-import { change, ok, sh, ValidationError, type Task } from '../core';
+import { change, ok, predict, sh, ValidationError, type Effect, type Task } from '../core';
 import { fileProbes, planFile } from './file-spec';
 import { moduleLoaded } from './facts/module-loaded';
 
@@ -26,12 +26,14 @@ export const kernelModule: Task<KernelModuleArgs> = {
     const container = host.facts.virtualization === 'container';
     const commands = [...file.commands];
     const reasons = file.changed ? [`${modulesLoadPath(name)}: ${file.reasons.join(', ')}`] : [];
+    const predicts: Effect[] = file.changed ? [...file.predicts] : [];
     if (!container && !loaded) {
       commands.push(sh`modprobe ${name}`);
       reasons.push(`load ${name}`);
+      predicts.push(predict(moduleLoaded(name), true));
     }
     const note = container ? ` (container: not loaded here, modules belong to the host kernel; ${name} ${loaded ? 'is available' : 'is NOT available'})` : '';
     if (commands.length === 0) return ok(`${name} ${container ? 'persisted' : 'loaded'}${note}`);
-    return change(`${reasons.join('; ')}${note}`, commands, file.diff !== undefined ? { diff: file.diff } : {});
+    return change(`${reasons.join('; ')}${note}`, commands, { predicts, ...(file.diff !== undefined ? { diff: file.diff } : {}) });
   },
 };

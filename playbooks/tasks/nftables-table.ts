@@ -14,9 +14,9 @@
  * No change when the persisted file has the wanted content and the live table is the one confirmed last time.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { change, ok, sh, ValidationError, type Command, type Task } from '../core';
+import { change, ok, pathSubject, sh, touches, ValidationError, type Command, type Task } from '../core';
 import { writeCommand } from './file-spec';
-import { nftTableState } from './facts/nft-table-state';
+import { nftSubjects, nftTableState } from './facts/nft-table-state';
 
 export interface NftablesTableArgs {
   /** @default 'inet' */
@@ -119,6 +119,8 @@ export const nftablesTable: Task<NftablesTableArgs> = {
     ];
     return change(`table ${family} ${a.table}: ${reasons.join(', ')} (commit-confirmed, rollback after ${seconds} s)`, commands, {
       diff: `--- ${p.file}\n+++ ${p.file} (planned)\n${content.split('\n').map((l) => `+${l}`).join('\n')}\n`,
+      // The live listing's hash is known only once nft printed it: the table's state is probed again when read.
+      predicts: [...nftSubjects(family, a.table, p.file, p.record, dir).map(touches), touches(pathSubject(p.rollback)), touches(pathSubject(p.candidate)), touches(pathSubject(p.previous))],
       confirm: {
         commands: confirm,
         timeoutMs: Math.floor((seconds * 1000) / 2),

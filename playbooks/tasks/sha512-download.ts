@@ -4,7 +4,7 @@
  * is moved into place (a mismatch fails and leaves the old file), and sets the mode. No change when the installed
  * file already has the published sha512.
  */
-import { change, defineFact, ok, raw, sh, ValidationError, type Fact, type Task } from '../core';
+import { change, defineFact, ok, pathSubject, predict, raw, sh, touches, ValidationError, type Fact, type Task } from '../core';
 
 export interface Sha512DownloadArgs {
   readonly url: string;
@@ -37,7 +37,7 @@ ${sh`if [ -f ${a.path} ]; then printf 'installed %s\\nmode %s\\n' "$(sha512sum <
     const get = (k: string) => stdout.split('\n').find((l) => l.startsWith(`${k} `))?.slice(k.length + 1).trim() || null;
     const published = get('published');
     return { published: published && /^[0-9a-f]{128}$/.test(published) ? published : null, installed: get('installed'), mode: get('mode') };
-  });
+  }, { subjects: [pathSubject(a.path)] });
 }
 
 export const sha512Download: Task<Sha512DownloadArgs> = {
@@ -49,7 +49,7 @@ export const sha512Download: Task<Sha512DownloadArgs> = {
     const s = await host.fact(state(a));
     if (!s.published) throw new ValidationError(`download.sha512 ${a.path} on '${host.name}': could not read a sha512 from ${a.checksumUrl} (expected '<128 hex>  <name>'; check the version or the mirror layout)`);
     if (s.installed === s.published) {
-      return s.mode === mode ? ok(`${a.path} has the published sha512`) : change(`${a.path}: mode ${s.mode} -> ${mode}`, [sh`chmod ${mode} ${a.path}`]);
+      return s.mode === mode ? ok(`${a.path} has the published sha512`) : change(`${a.path}: mode ${s.mode} -> ${mode}`, [sh`chmod ${mode} ${a.path}`], { predicts: [predict(state(a), { ...s, mode })] });
     }
     const dir = a.path.slice(0, a.path.lastIndexOf('/')) || '/';
     const t = a.timeoutSeconds ?? 300;
@@ -60,6 +60,8 @@ export const sha512Download: Task<Sha512DownloadArgs> = {
       sh`if [ "$actual" != ${s.published} ]; then echo "sha512 mismatch for "${a.url}": expected "${s.published}", got $actual" >&2; rm -f "$tmp"; exit 1; fi`,
       sh`chmod ${mode} "$tmp" && mv -f "$tmp" ${a.path}`,
     ].join('\n');
-    return change(`download ${a.url} -> ${a.path}`, [{ run: `(\n${run}\n)`, display: `download ${a.url} to ${a.path}, verify sha512 ${s.published.slice(0, 16)}…` }]);
+    return change(`download ${a.url} -> ${a.path}`, [{ run: `(\n${run}\n)`, display: `download ${a.url} to ${a.path}, verify sha512 ${s.published.slice(0, 16)}…` }], {
+      predicts: [predict(state(a), { published: s.published, installed: s.published, mode }), touches(pathSubject(dir))],
+    });
   },
 };

@@ -4,7 +4,7 @@
  * the same command and the task fails, so a reload can never pick up a broken config and lock the runner out.
  * Pair it with a handler that reloads `ssh` (a reload keeps open sessions).
  */
-import { change, ok, sh, ValidationError, type Task } from '../core';
+import { change, ok, pathSubject, sh, touches, ValidationError, type Task } from '../core';
 import { fileProbes, planFile } from './file-spec';
 
 export interface SshdDropInArgs {
@@ -32,7 +32,7 @@ export const sshdDropIn: Task<SshdDropInArgs> = {
         sh`mkdir -p /run/sshd && if ! sshd -t; then if [ -f ${backup} ]; then mv -f ${backup} ${a.path}; else rm -f ${a.path}; fi; printf '%s\n' ${refused} >&2; exit 1; fi`,
         sh`rm -f ${backup}`,
       ],
-      p.diff !== undefined ? { diff: p.diff } : {},
+      { predicts: [...p.predicts, touches(pathSubject(backup))], ...(p.diff !== undefined ? { diff: p.diff } : {}) },
     );
   },
 };

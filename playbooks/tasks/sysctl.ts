@@ -5,7 +5,7 @@
  * per network namespace and writable. There, other keys are persisted but NOT applied, and the summary says so;
  * this is a decision from the fact, not an ignored error. On a VM or metal a failing `sysctl -w` fails the task.
  */
-import { change, ok, sh, ValidationError, type Task } from '../core';
+import { change, ok, predict, sh, ValidationError, type Effect, type Task } from '../core';
 import { fileProbes, planFile } from './file-spec';
 import { normalizeSysctl, sysctlValue } from './facts/sysctl-value';
 
@@ -35,12 +35,14 @@ export const sysctl: Task<SysctlArgs> = {
     if (live === null && applicable) throw new ValidationError(`sysctl.set on '${host.name}': key '${a.key}' does not exist in this kernel (${host.facts.kernel}); expected an existing key (is its module loaded?)`);
     const commands = [...file.commands];
     const reasons = file.changed ? [`${path}: ${file.reasons.join(', ')}`] : [];
+    const predicts: Effect[] = file.changed ? [...file.predicts] : [];
     if (applicable && live !== want) {
       commands.push(sh`sysctl -q -w ${`${a.key}=${want}`}`);
       reasons.push(`${a.key} ${live} -> ${want}`);
+      predicts.push(predict(sysctlValue(a.key), want));
     }
     const note = applicable ? '' : ` (container: ${a.key} belongs to the shared kernel, persisted only)`;
     if (commands.length === 0) return ok(`${a.key} = ${want}${note}`);
-    return change(`${reasons.join('; ')}${note}`, commands, file.diff !== undefined ? { diff: file.diff } : {});
+    return change(`${reasons.join('; ')}${note}`, commands, { predicts, ...(file.diff !== undefined ? { diff: file.diff } : {}) });
   },
 };

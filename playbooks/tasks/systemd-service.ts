@@ -2,7 +2,7 @@
  * `systemd.service`: a unit's enabled and running state. `restart: true` (for handlers) restarts it every time
  * the task runs; `reload: true` reloads it. A pending daemon-reload (a unit file changed) is done first.
  */
-import { change, ok, sh, ValidationError, type Command, type Task } from '../core';
+import { change, ok, predict, sh, ValidationError, type Command, type Task } from '../core';
 import { unitState } from './facts/unit-state';
 
 export interface SystemdServiceArgs {
@@ -31,6 +31,8 @@ export const systemdService: Task<SystemdServiceArgs> = {
     if (s.enabled === 'not-found') throw new ValidationError(`systemd.service on '${host.name}': unit '${a.name}' does not exist (expected an installed unit; fix: add a systemd.unit step before it)`);
     const commands: Command[] = [];
     const reasons: string[] = [];
+    let enabled = s.enabled;
+    let active = s.active;
     if (s.needDaemonReload) {
       commands.push('systemctl daemon-reload');
       reasons.push('daemon-reload');
@@ -38,18 +40,22 @@ export const systemdService: Task<SystemdServiceArgs> = {
     if (a.enabled === true && s.enabled !== 'enabled' && s.enabled !== 'static' && s.enabled !== 'alias') {
       commands.push(sh`systemctl enable ${a.name}`);
       reasons.push(`enable (was ${s.enabled})`);
+      enabled = 'enabled';
     }
     if (a.enabled === false && s.enabled === 'enabled') {
       commands.push(sh`systemctl disable ${a.name}`);
       reasons.push('disable');
+      enabled = 'disabled';
     }
     const running = s.active === 'active' || s.active === 'activating' || s.active === 'reloading';
     if (a.restart) {
       commands.push(sh`systemctl restart ${a.name}`);
       reasons.push('restart');
+      active = 'active';
     } else if (a.state === 'started' && !running) {
       commands.push(sh`systemctl start ${a.name}`);
       reasons.push(`start (was ${s.active})`);
+      active = 'active';
     } else if (a.reload && running) {
       commands.push(sh`systemctl reload ${a.name}`);
       reasons.push('reload');
@@ -57,7 +63,11 @@ export const systemdService: Task<SystemdServiceArgs> = {
     if (a.state === 'stopped' && running) {
       commands.push(sh`systemctl stop ${a.name}`);
       reasons.push('stop');
+      active = 'inactive';
     }
-    return commands.length ? change(`${a.name}: ${reasons.join(', ')}`, commands) : ok(`${a.name} ${s.enabled}, ${s.active}`);
+    // A started unit is predicted `active` (a oneshot without RemainAfterExit is `inactive` again at once: the next
+    // run starts it again, as it would without the prediction).
+    const predicts = [predict(unitState(a.name), { enabled, active, needDaemonReload: false })];
+    return commands.length ? change(`${a.name}: ${reasons.join(', ')}`, commands, { predicts }) : ok(`${a.name} ${s.enabled}, ${s.active}`);
   },
 };

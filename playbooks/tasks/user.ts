@@ -1,5 +1,5 @@
 /** `user.present`: a local account with this uid, shell, home and supplementary groups (groups are added, never removed). */
-import { change, ok, sh, ValidationError, type Command, type Task } from '../core';
+import { change, ok, pathSubject, predict, sh, touches, ValidationError, type Command, type Task } from '../core';
 import { userInfo } from './facts/user-info';
 
 export interface UserArgs {
@@ -30,7 +30,10 @@ export const user: Task<UserArgs> = {
         '--create-home',
         ...(a.groups?.length ? ['--groups', a.groups.join(',')] : []),
       ];
-      return change(`create user ${a.name}`, [sh`useradd ${opts} ${a.name}`]);
+      // The new account's uid/gid (unless given) come from the system: touched, so a later reader probes again.
+      return change(`create user ${a.name}`, [sh`useradd ${opts} ${a.name}`], {
+        predicts: [touches(`user:${a.name}`), touches(`authorized-keys:${a.name}`), touches(pathSubject(a.home ?? `/home/${a.name}`))],
+      });
     }
     const commands: Command[] = [];
     const reasons: string[] = [];
@@ -51,6 +54,9 @@ export const user: Task<UserArgs> = {
       commands.push(sh`usermod --append --groups ${missing.join(',')} ${a.name}`);
       reasons.push(`add to ${missing.join(', ')}`);
     }
-    return commands.length ? change(`${a.name}: ${reasons.join(', ')}`, commands) : ok(`user ${a.name} present`);
+    if (commands.length === 0) return ok(`user ${a.name} present`);
+    const after = { ...u, uid: a.uid ?? u.uid, shell: a.shell ?? u.shell, home: a.home ?? u.home, groups: [...u.groups, ...missing] };
+    const moved = a.home !== undefined && u.home !== a.home ? [touches(pathSubject(u.home)), touches(pathSubject(a.home)), touches(`authorized-keys:${a.name}`)] : [];
+    return change(`${a.name}: ${reasons.join(', ')}`, commands, { predicts: [predict(userInfo(a.name), after), ...moved] });
   },
 };

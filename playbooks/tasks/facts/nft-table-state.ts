@@ -3,7 +3,15 @@
  * table listing, and the listing hash recorded when the last change was confirmed (to detect drift: someone
  * flushed or edited the live table). `live` is null when the table does not exist.
  */
-import { defineFact, sh, type Fact } from '../../core';
+import { defineFact, pathSubject, sh, type Fact } from '../../core';
+
+/** Subjects of one managed table: its files, its live ruleset, the rollback markers. */
+export const nftSubjects = (family: string, table: string, file: string, recordFile: string, stateDir: string): string[] => [
+  pathSubject(file),
+  pathSubject(recordFile),
+  `nft:${family} ${table}`,
+  `nft-pending:${stateDir}`,
+];
 
 export interface NftTableState {
   readonly persistedSha256: string | null;
@@ -26,5 +34,5 @@ export function nftTableState(family: string, table: string, file: string, recor
     };
     const pending = stdout.split('\n').filter((l) => l.startsWith('pending ')).map((l) => l.slice('pending '.length).trim());
     return { persistedSha256: get('persisted'), liveSha256: get('live'), recordedLiveSha256: get('recorded'), pending };
-  });
+  }, { subjects: nftSubjects(family, table, file, recordFile, stateDir) });
 }

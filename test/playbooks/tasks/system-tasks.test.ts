@@ -76,9 +76,13 @@ describe('apt.packages', () => {
 
 describe('systemd.unit and systemd.service', () => {
   it('a changed unit file is written and daemon-reloaded in the same apply', async () => {
-    const host = fakeHost({ probes: { 'file.state:/etc/systemd/system/x.service': 'absent\n' } });
-    const c = cmds(await systemdUnit.plan(host, { name: 'x.service', content: '[Service]\nExecStart=/bin/true\n' }));
-    expect(c.at(-1)).toBe('systemctl daemon-reload');
+    const host = fakeHost({ probes: { 'file.state:/etc/systemd/system/x.service': 'absent\n', 'systemd.unit-state:x.service': 'LoadState=not-found\nUnitFileState=\nActiveState=inactive\nNeedDaemonReload=no\n' } });
+    const plan = await systemdUnit.plan(host, { name: 'x.service', content: '[Service]\nExecStart=/bin/true\n\n[Install]\nWantedBy=multi-user.target\n' });
+    expect(cmds(plan).at(-1)).toBe('systemctl daemon-reload');
+    // predicted for the steps after it: the file as written, and a loaded, disabled, inactive unit
+    const predicted = plan.kind === 'change' ? Object.fromEntries((plan.predicts ?? []).flatMap((e) => ('fact' in e ? [[e.fact.key, e.value]] : []))) : {};
+    expect(predicted['systemd.unit-state:x.service']).toEqual({ enabled: 'disabled', active: 'inactive', needDaemonReload: false });
+    expect(predicted['file.state:/etc/systemd/system/x.service']).toMatchObject({ kind: 'file', mode: '644', owner: 'root', group: 'root' });
   });
   it('enables and starts, with a pending daemon-reload first', async () => {
     const host = fakeHost({ probes: { 'systemd.unit-state:x.service': 'LoadState=loaded\nUnitFileState=disabled\nActiveState=inactive\nNeedDaemonReload=yes\n' } });
