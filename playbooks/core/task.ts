@@ -1,13 +1,16 @@
 /**
  * The task model (pyinfra shape): a task turns arguments plus facts into a read-only PLAN; the executor alone
  * decides whether the plan's commands run. A plan without commands is "no change", which is what makes check
- * mode honest: in check mode the same plans are computed from the same real probes, and nothing runs.
+ * mode honest: in check mode the same plans are computed from the same real probes, and nothing runs. A change
+ * declares the facts it leaves behind (`predicts`), so later steps plan against them without probing again: the
+ * play's commands run in one script, and check mode is exact.
  *
  *   export const kernelModule: Task<{ name: string }> = {
  *     id: 'kernel.module',
  *     probes: (host, { name }) => [moduleLoaded(name)],
  *     async plan(host, { name }) {
- *       return (await host.fact(moduleLoaded(name))) ? ok(`${name} loaded`) : change(`load ${name}`, [sh`modprobe ${name}`]);
+ *       if (await host.fact(moduleLoaded(name))) return ok(`${name} loaded`);
+ *       return change(`load ${name}`, [sh`modprobe ${name}`], { predicts: [predict(moduleLoaded(name), true)] });
  *     },
  *   };
  */
