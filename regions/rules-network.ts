@@ -148,8 +148,28 @@ function addressFields(def: Rec): AddressField[] {
   return out;
 }
 
+/**
+ * Hetzner Cloud networks route every subnet through the network's first address: "Subnet Gateway 10.0.0.1"
+ * of 10.0.0.0/16 (docs.hetzner.com/networking/networks/technical-concepts/architecture). No server gets it.
+ */
+function checkHetznerGateway(def: Rec, nets: RegionNets, c: IssueSink): void {
+  if (!nets.private || nets.private.prefix >= 31) return;
+  const gateway = cidrHost(nets.private, 1);
+  const pools = rec(def.pools);
+  for (const pool of POOL_NAMES) {
+    arr(rec(pools?.[pool])?.hosts)?.forEach((h, i) => {
+      const host = rec(h);
+      const text = str(host?.privateIp);
+      const ip = text !== undefined ? parseIp(text) : undefined;
+      if (host?.provider !== 'hetzner-cloud' || !ip || ip.family !== 4 || ip.value !== gateway.value) return;
+      c.add(['pools', pool, 'hosts', i, 'privateIp'], text, `is the gateway of the Hetzner Cloud network ${formatCidr(nets.private!)}, which Hetzner keeps for itself`, `another address of ${formatCidr(nets.private!)}, e.g. ${formatIp(cidrHost(nets.private!, 11))}`, 'Hetzner Cloud routes every subnet through the first address of the network; no server can be attached with it');
+    });
+  }
+}
+
 export function checkAddresses(def: Rec, c: IssueSink): void {
   const nets = netsOf(def);
+  checkHetznerGateway(def, nets, c);
   const fields = addressFields(def);
   const byV4 = new Map<bigint, AddressField>();
   for (const f of fields) if (f.ip.family === 4 && !byV4.has(f.ip.value)) byV4.set(f.ip.value, f);

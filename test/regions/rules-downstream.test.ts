@@ -98,6 +98,13 @@ const addresses: Case[] = [
   },
 ];
 
+addresses.push({
+  name: 'the Hetzner Cloud network gateway as a private address',
+  change: (d) => (d.pools.ctrl.hosts[0].privateIp = '10.0.0.1'),
+  line: `${R}pools.ctrl.hosts[0].privateIp '10.0.0.1' is the gateway of the Hetzner Cloud network 10.0.0.0/16, which Hetzner keeps for itself (expected another address of 10.0.0.0/16, e.g. 10.0.0.11)`,
+  fix: 'first address of the network',
+});
+
 const allowLists: Case[] = [
   {
     name: 'Cloudflare ranges that open the web to the world',
