@@ -22,8 +22,13 @@ Commands:
 Options:
   --id <name>     lab id (default '${DEFAULT_LAB_ID}'); several ids can be up at once, each on its own subnets
   --timeout <s>   up/start: bound on the wait until hosts are ready (default 120 / 60)
+  --bundle <dir>  up: a bundle made by 'npm run bundle' whose real artifacts go into the lab's bundle
+                  (default $LAB_BUNDLE); without one, k3s, gVisor and the cert-manager chart are clearly
+                  labelled stand-ins (the k3s TEST FIXTURE, Debian's runsc, fixture files)
   -h, --help      this help
 
+The lab hosts have no internet: 'up' writes an air-gap bundle (.lab/<id>/bundle/) and the lab region
+delivers every file from it, so 'npm run lab -- up 4 && npm run play -- lab site' runs offline.
 Use a lab from the runner: LAB_DIR=.lab/<id> (or loadRegion('lab', { labDir })).
 `;
 
@@ -32,6 +37,7 @@ interface Parsed {
   readonly args: string[];
   readonly id: string;
   readonly timeout: number | undefined;
+  readonly bundle: string | undefined;
   readonly help: boolean;
 }
 
@@ -43,14 +49,16 @@ function parse(argv: readonly string[]): Parsed {
   const args: string[] = [];
   let id = DEFAULT_LAB_ID;
   let timeout: number | undefined;
+  let bundle: string | undefined;
   let help = false;
   for (let i = 0; i < argv.length; i++) {
     const a = argv[i] ?? '';
     if (a === '-h' || a === '--help') help = true;
-    else if (a === '--id' || a === '--timeout') {
+    else if (a === '--id' || a === '--timeout' || a === '--bundle') {
       const v = argv[++i];
       if (v === undefined) usageError(`lab: ${a} needs a value`);
       if (a === '--id') id = v;
+      else if (a === '--bundle') bundle = v;
       else {
         timeout = Number(v);
         if (!Number.isFinite(timeout) || timeout <= 0) usageError(`lab: --timeout '${v}' is not a positive number of seconds`);
@@ -60,7 +68,7 @@ function parse(argv: readonly string[]): Parsed {
     else args.push(a);
   }
   const [command, ...rest] = args;
-  return { command, args: rest, id, timeout, help };
+  return { command, args: rest, id, timeout, bundle, help };
 }
 
 async function main(): Promise<void> {
@@ -75,8 +83,9 @@ async function main(): Promise<void> {
     case 'up': {
       const n = Number(p.args[0]);
       if (p.args.length !== 1 || !Number.isInteger(n)) usageError(`lab up: expected one host count, e.g. 'npm run lab -- up 3' (got '${p.args.join(' ')}')`);
-      const info = await labUp({ id: p.id, hosts: n, log, ...(p.timeout ? { readyTimeoutSeconds: p.timeout } : {}) });
+      const info = await labUp({ id: p.id, hosts: n, log, ...(p.timeout ? { readyTimeoutSeconds: p.timeout } : {}), ...(p.bundle ? { bundle: p.bundle } : {}) });
       for (const h of info.hosts) process.stdout.write(`${h.name}\t${h.pool}\t${h.publicIp}\t${h.privateIp}\n`);
+      process.stdout.write(`bundle: ${info.dir}/bundle (the hosts have no internet; stand-ins are listed above and in every play's output)\n`);
       process.stdout.write(`region: ${info.regionPath}\nssh: ssh -i ${info.privateKeyPath} -o UserKnownHostsFile=${info.knownHostsPath} root@${info.hosts[0]?.publicIp ?? ''}\n`);
       return;
     }

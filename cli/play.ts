@@ -13,6 +13,8 @@ import { loadRegion } from '../regions/load';
 import type { Region } from '../regions/types';
 import { createReporter, redact, runPlaybook, secret, sshConnector, ValidationError, type Playbook, type VarValue } from '../playbooks/core';
 import { inventoryFromRegion } from '../playbooks/inventory';
+import { loadBundle } from '../playbooks/bundle-manifest';
+import { standInLines } from '../playbooks/bundle-steps';
 
 const PLAYBOOKS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'playbooks');
 
@@ -31,6 +33,8 @@ Options:
   --var k=v            a playbook variable (repeatable)
   --secret-var k=ENV   a secret playbook variable read from environment variable ENV; redacted everywhere
   --log <file>         append every event as NDJSON to <file>
+  --bundle <dir>       deliver k3s, gVisor, the air-gap images and the cert-manager chart from this bundle (made by
+                       npm run bundle) over SSH instead of letting hosts download; overrides the region's airgap.bundleDir
   --lab-dir <dir>      directory of the lab region (region 'lab'; default $LAB_DIR, else .lab/lab: the default lab id)
   --verbose            also print ok and skipped tasks on a terminal
   -h, --help           this help
@@ -116,6 +120,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       'secret-var': { type: 'string', multiple: true, default: [] },
       log: { type: 'string' },
       'lab-dir': { type: 'string' },
+      bundle: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -131,7 +136,15 @@ export async function main(argv: readonly string[]): Promise<number> {
   const split = (l: string[]) => l.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
   const vars = parseVars(values.var, values['secret-var']);
 
-  const region = await loadRegion(regionName, values['lab-dir'] ? { labDir: values['lab-dir'] } : {});
+  const loaded = await loadRegion(regionName, values['lab-dir'] ? { labDir: values['lab-dir'] } : {});
+  const region: Region = values.bundle ? { ...loaded, airgap: { bundleDir: resolve(values.bundle) } } : loaded;
+  if (region.airgap) {
+    // Verified here (every file against the manifest and the repository's pins) before any host is contacted.
+    const bundle = loadBundle(region.airgap.bundleDir, { region: region.name });
+    const standIns = standInLines(bundle);
+    process.stdout.write(`bundle ${bundle.dir}: ${bundle.byKey.size} artifacts verified${standIns.length ? `; ${standIns.length} are STAND-INS, not the real artifacts:` : ''}\n`);
+    for (const l of standIns) process.stdout.write(`  STAND-IN ${l}\n`);
+  }
   const playbook = await loadPlaybookModule(playbookName, region);
   const { inventory, ssh } = inventoryFromRegion(region);
   const connect = sshConnector(ssh);

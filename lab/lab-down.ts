@@ -1,6 +1,6 @@
 /**
  * `labDown`: removes everything lab `id` made on the machine: processes (halt, then kill), overlay mounts,
- * network namespaces, veths, bridges, cgroups and its nft table, plus its state, region and known_hosts.
+ * network namespaces, veths, bridges, cgroups and its nft table, plus its state, region, known_hosts and bundle.
  * Works from what is found on the machine (bridge alias, netns and cgroup names), so it also cleans up after an
  * interrupted `up`. Keeps the lab client key (one per id) and the console logs.
  */
@@ -68,5 +68,6 @@ export async function labDown(id: string = DEFAULT_LAB_ID): Promise<void> {
   if (leftMounts.length) throw new LabError(`lab '${id}': ${leftMounts.join(', ')} still mounted after umount -l (expected none); check 'fuser -vm ${leftMounts[0]}'`);
   rmSync(join(dir, 'hosts'), { recursive: true, force: true });
   for (const f of ['lab.region.json', 'known_hosts']) rmSync(join(dir, f), { force: true });
+  rmSync(join(dir, 'bundle'), { recursive: true, force: true });
   rmSync(stateFilePath(id), { force: true });
 }

@@ -10,6 +10,8 @@ import type { LabLayout } from './addressing';
 export interface LabRegionPaths {
   readonly privateKeyPath: string;
   readonly knownHostsPath: string;
+  /** The lab's air-gap bundle (lab/bundle.ts): the lab hosts have no internet. */
+  readonly bundleDir?: string;
 }
 
 export function labRegion(layout: LabLayout, paths: LabRegionPaths): RegionDefinition {
@@ -46,6 +48,7 @@ export function labRegion(layout: LabLayout, paths: LabRegionPaths): RegionDefin
       cloudflareCidrs: [...euCentral1.network.cloudflareCidrs],
     },
     k3s: { ...euCentral1.k3s },
+    ...(paths.bundleDir ? { airgap: { bundleDir: paths.bundleDir } } : {}),
     pools: { ctrl, ...others },
     platform: {
       domain: 'lab.test',

@@ -53,6 +53,11 @@ export interface LabUpOptions {
   readonly buildLockTimeoutSeconds?: number;
   /** Progress lines (rootfs build, boot); default prints nothing. */
   readonly log?: (line: string) => void;
+  /**
+   * A bundle made by `npm run bundle` whose real artifacts go into the lab's bundle (stand-ins for the rest).
+   * @default $LAB_BUNDLE, else none (every artifact is a labelled stand-in)
+   */
+  readonly bundle?: string;
 }
 
 export interface LabHostStatus extends LabHost {

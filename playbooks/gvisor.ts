@@ -5,11 +5,12 @@
  * config-v3.toml.tmpl for containerd 2 (k3s >= 1.31) and config.toml.tmpl before. When k3s is already installed,
  * k3s-agent restarts to load it (once, through the same input stamp the k3s playbook uses).
  *
- * Needs from the region: k3s.gvisorVersion, k3s.version, k3s.mirrorUrl (optional), the run pool.
+ * Needs from the region: k3s.gvisorVersion, k3s.version, k3s.mirrorUrl or airgap.bundleDir (optional), the run pool.
  */
 import { readFileSync } from 'node:fs';
 import type { Region } from '../regions/types';
 import { definePlaybook, renderTemplate, step, type Play } from './core';
+import { bundleStep, regionBundle } from './bundle-steps';
 import { GVISOR_BINARIES, gvisorUrl } from './gvisor-release';
 import { k3sInputs } from './k3s-inputs';
 import { containerdTemplatePath, K3S_CONTAINERD_DIR } from './k3s-layout';
@@ -32,13 +33,16 @@ export function renderContainerdTemplate(region: Region): string {
 
 export function buildGvisor(region: Region) {
   const run = poolHosts(region, 'run').map((h) => h.name);
+  const bundle = run.length === 0 ? null : regionBundle(region);
   const plays: Play[] = run.length === 0 ? [] : [
     {
       name: 'gVisor on the run pool',
       hosts: run,
       steps: [
         ...GVISOR_BINARIES.map((b) =>
-          step(`Ensure ${b} ${region.k3s.gvisorVersion} is installed (sha512-verified)`, sha512Download, (h) => ({ ...gvisorUrl(region, h.facts.arch, b), path: `/usr/local/bin/${b}`, mode: '0755' }), { tags: ['gvisor'] }),
+          bundle
+            ? bundleStep(region, bundle, `Ensure ${b} ${region.k3s.gvisorVersion} is installed from the bundle (sha256-verified on the host)`, (a) => a.component === 'gvisor' && a.asset === b, `gVisor ${b}`, ['gvisor'])
+            : step(`Ensure ${b} ${region.k3s.gvisorVersion} is installed (sha512-verified)`, sha512Download, (h) => ({ ...gvisorUrl(region, h.facts.arch, b), path: `/usr/local/bin/${b}`, mode: '0755' }), { tags: ['gvisor'] }),
         ),
         step('Ensure the k3s containerd config directory exists', directory, { path: K3S_CONTAINERD_DIR, mode: '0755' }, { tags: ['gvisor'] }),
         step('Ensure the containerd config template adds the runsc runtime', file, {

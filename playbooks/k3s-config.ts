@@ -72,6 +72,17 @@ export function renderK3sUnit(region: Region, role: K3sRole, binary: string): st
   );
 }
 
-export function renderCertManager(region: Region): string {
-  return renderTemplate(readFileSync(templatePath('cert-manager-helmchart.yaml.hbs'), 'utf8'), { region: region.name, version: region.k3s.certManagerVersion }, 'templates/cert-manager-helmchart.yaml.hbs');
+/**
+ * The cert-manager HelmChart. With `chart` (the chart archive from the region's bundle) it carries the archive in
+ * `spec.chartContent` (base64 .tgz; "overrides .spec.chart and .spec.version": k3s-io/helm-controller v0.17.0,
+ * pkg/apis/helm.cattle.io/v1/types.go:79-81, stored into the install job's ConfigMap by
+ * pkg/controllers/chart/chart.go:1069), so the helm controller needs no chart repository; else it names the
+ * charts.jetstack.io repository and version.
+ */
+export function renderCertManager(region: Region, chart?: Buffer): string {
+  return renderTemplate(
+    readFileSync(templatePath('cert-manager-helmchart.yaml.hbs'), 'utf8'),
+    { region: region.name, version: region.k3s.certManagerVersion, chartContent: chart ? chart.toString('base64') : '' },
+    'templates/cert-manager-helmchart.yaml.hbs',
+  );
 }

@@ -9,6 +9,7 @@
  * k3s.certManagerVersion, network.clusterCidr/serviceCidr, hosts (privateIp = node-ip, publicIp = tls-san),
  * pool labels and taints. Optional var on the first server: `kubeconfigPath` (default <repo>/.kube/<region>.yaml).
  */
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../regions/load';
 import type { Region, ResolvedHost } from '../regions/types';
@@ -27,6 +28,10 @@ import { K3S_KUBECTL, nodeMetadata } from './tasks/k3s-node-metadata';
 import { k3sService } from './tasks/k3s-service';
 import { kubeconfig } from './tasks/k3s-kubeconfig';
 import { verifiedDownload } from './tasks/verified-download';
+import { bundleStep, regionBundle } from './bundle-steps';
+import { K3S_IMAGES_DIR } from './artifacts';
+import { bundleArtifact, type LoadedBundle } from './bundle-manifest';
+import { regionArtifacts } from './artifacts';
 
 export function kubeconfigPathOf(region: Region, h: HostView): string {
   const v = h.vars.kubeconfigPath;
@@ -40,21 +45,50 @@ export function nodeNetworkOf(region: Region, h: HostView): K3sNodeNetwork {
   return { privateInterface: privateInterface(networkVarsOf(region, h)) };
 }
 
-/** Binary, config, unit and service of one node (server or agent). */
-export function nodeSteps(region: Region, role: K3sRole): Step[] {
-  const unit = unitOf(role);
+/**
+ * The k3s binary (and, from a bundle, the air-gap images k3s imports at start from agent/images): pushed from the
+ * region's bundle over SSH when it has one, else downloaded by the host and checked against the release checksums.
+ */
+export function binarySteps(region: Region, bundle: LoadedBundle | null = regionBundle(region)): Step[] {
+  if (!bundle) {
+    return [
+      step(`Ensure the k3s ${region.k3s.version} binary is installed (checksum-verified)`, verifiedDownload, (h) => {
+        const asset = k3sAsset(region, h.facts.arch);
+        return { url: asset.binaryUrl, checksumsUrl: asset.checksumsUrl, asset: asset.binary, path: K3S_BIN, mode: '0755' };
+      }, { tags: ['k3s', 'binary'] }),
+    ];
+  }
+  const cmImages = (a: { component: string; airgapOnly?: boolean }) => a.component === 'cert-manager' && a.airgapOnly === true;
+  const anyCmImages = [...bundle.byKey.keys()].some((k) => k.startsWith(`cert-manager/${region.k3s.certManagerVersion}/`) && k.endsWith('.tar'));
   return [
-    step(`Ensure the k3s ${region.k3s.version} binary is installed (checksum-verified)`, verifiedDownload, (h) => {
-      const asset = k3sAsset(region, h.facts.arch);
-      return { url: asset.binaryUrl, checksumsUrl: asset.checksumsUrl, asset: asset.binary, path: K3S_BIN, mode: '0755' };
-    }, { tags: ['k3s', 'binary'] }),
+    bundleStep(region, bundle, `Ensure the k3s ${region.k3s.version} binary is installed from the bundle (sha256-verified on the host)`, (a) => a.component === 'k3s' && a.target?.path === K3S_BIN, 'k3s binary', ['k3s', 'binary']),
+    bundleStep(region, bundle, `Ensure the k3s air-gap images are in ${K3S_IMAGES_DIR} (from the bundle)`, (a) => a.component === 'k3s' && a.asset.startsWith('k3s-airgap-images-'), 'k3s air-gap images', ['k3s', 'images']),
+    ...(anyCmImages
+      ? [bundleStep(region, bundle, `Ensure the cert-manager ${region.k3s.certManagerVersion} images are in ${K3S_IMAGES_DIR} (from the bundle)`, cmImages, 'cert-manager images', ['k3s', 'images', 'cert-manager'])]
+      : []),
+  ];
+}
+
+/** The cert-manager chart archive from the bundle (base64 into the HelmChart's chartContent), or undefined. */
+export function bundledChart(region: Region, bundle: LoadedBundle | null): Buffer | undefined {
+  if (!bundle) return undefined;
+  const spec = regionArtifacts(region, 'amd64').find((a) => a.component === 'cert-manager' && a.arch === 'any')!;
+  return readFileSync(bundleArtifact(bundle, spec, 'the cert-manager HelmChart').path);
+}
+
+/** Binary, config, unit and service of one node (server or agent). */
+export function nodeSteps(region: Region, role: K3sRole, bundle: LoadedBundle | null = regionBundle(region)): Step[] {
+  const unit = unitOf(role);
+  const chart = role === 'server' ? bundledChart(region, bundle) : undefined;
+  return [
+    ...binarySteps(region, bundle),
     step('Ensure /etc/rancher/k3s/config.yaml matches the region', file, (h) => ({ path: K3S_CONFIG, content: renderK3sConfig(region, hostOf(region, h), nodeNetworkOf(region, h)), mode: '0600' }), { tags: ['k3s', 'config'] }),
     ...(role === 'server'
       ? [
           step('Ensure the k3s manifests directory exists', directory, { path: K3S_MANIFESTS, mode: '0700' }, { tags: ['k3s', 'cert-manager'] }),
-          step(`Ensure cert-manager ${region.k3s.certManagerVersion} is in the auto-deploy manifests`, file, {
+          step(`Ensure cert-manager ${region.k3s.certManagerVersion} is in the auto-deploy manifests${chart ? ' (chart from the bundle)' : ''}`, file, {
             path: `${K3S_MANIFESTS}/cert-manager.yaml`,
-            content: renderCertManager(region),
+            content: renderCertManager(region, chart),
             mode: '0600',
           }, { tags: ['k3s', 'cert-manager'] }),
         ]
@@ -87,6 +121,7 @@ function joinGate(region: Region): Step {
 }
 
 export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
+  const bundle = regionBundle(region);
   const first = firstServer(region);
   const otherServers = poolHosts(region, 'ctrl').slice(1).map((h) => h.name);
   const tokens = new JoinTokens();
@@ -99,7 +134,7 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
         step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
         step('Ensure the server join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_SERVER_TOKEN), creates: K3S_SERVER_TOKEN, summary: `generate ${K3S_SERVER_TOKEN}` }, { tags: ['k3s'] }),
         step('Ensure the agent join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_AGENT_TOKEN), creates: K3S_AGENT_TOKEN, summary: `generate ${K3S_AGENT_TOKEN}` }, { tags: ['k3s'] }),
-        ...nodeSteps(region, 'server'),
+        ...nodeSteps(region, 'server', bundle),
         ...serverHealthSteps(),
         step('Read the join tokens (kept in memory, redacted)', readJoinTokens, { store: tokens, serverFile: K3S_SERVER_TOKEN, agentFile: K3S_AGENT_TOKEN }, { tags: ['k3s', 'always'] }),
       ],
@@ -116,7 +151,7 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
         step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
         step('Ensure the server join token file is in place (0600)', tokenFile, { path: K3S_SERVER_TOKEN, token: () => tokens.server, from: first.name }, { tags: ['k3s'] }),
         step('Ensure the agent join token file is in place (0600)', tokenFile, { path: K3S_AGENT_TOKEN, token: () => tokens.agent, from: first.name }, { tags: ['k3s'] }),
-        ...nodeSteps(region, 'server'),
+        ...nodeSteps(region, 'server', bundle),
         ...serverHealthSteps(),
       ],
     });
@@ -131,7 +166,7 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
         joinGate(region),
         step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
         step('Ensure the agent join token file is in place (0600)', tokenFile, { path: K3S_AGENT_TOKEN, token: () => tokens.agent, from: first.name }, { tags: ['k3s'] }),
-        ...nodeSteps(region, 'agent'),
+        ...nodeSteps(region, 'agent', bundle),
         step('Wait until k3s-agent is active', waitFor, { command: 'systemctl is-active --quiet k3s-agent', timeoutSeconds: 120, intervalSeconds: 2 }, { tags: ['k3s'] }),
       ],
     });

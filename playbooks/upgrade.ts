@@ -5,14 +5,12 @@
  * one): drained from the first server, upgraded, then uncordoned once they report the new version. A node already
  * at the version is left alone, so a re-run changes nothing.
  *
- * Needs from the region: k3s.version, k3s.mirrorUrl (optional), the pools. Run after changing k3s.version.
+ * Needs from the region: k3s.version, k3s.mirrorUrl or airgap.bundleDir (optional), the pools. Run after changing k3s.version.
  */
 import type { Region } from '../regions/types';
 import { definePlaybook, sh, step, type Play, type Step } from './core';
-import { readyTimeoutOf, serverHealthSteps } from './k3s';
+import { binarySteps, readyTimeoutOf, serverHealthSteps } from './k3s';
 import { k3sInputs } from './k3s-inputs';
-import { K3S_BIN } from './k3s-layout';
-import { k3sAsset } from './k3s-release';
 import { k3sRole } from './k3s-config';
 import { firstServer, poolHosts, regionHost } from './region-hosts';
 import { defineRegionPlaybook } from './region-playbook';
@@ -21,14 +19,11 @@ import { drainNodes } from './tasks/k3s-drain';
 import { K3S_KUBECTL } from './tasks/k3s-node-metadata';
 import { k3sService } from './tasks/k3s-service';
 import { uncordonNodes } from './tasks/k3s-uncordon';
-import { verifiedDownload } from './tasks/verified-download';
 
 function upgradeSteps(region: Region, unit: 'k3s' | 'k3s-agent'): Step[] {
   return [
-    step(`Ensure the k3s ${region.k3s.version} binary is installed (checksum-verified)`, verifiedDownload, (h) => {
-      const asset = k3sAsset(region, h.facts.arch);
-      return { url: asset.binaryUrl, checksumsUrl: asset.checksumsUrl, asset: asset.binary, path: K3S_BIN, mode: '0755' };
-    }, { tags: ['k3s', 'binary'] }),
+    // From the region's bundle when it has one (binary and air-gap images), else downloaded and checksum-verified.
+    ...binarySteps(region),
     step(`Ensure ${unit} runs the new binary`, k3sService, (h) => ({ unit, inputs: k3sInputs(region, regionHost(region, h.name)) }), { tags: ['k3s'] }),
   ];
 }

@@ -227,6 +227,7 @@ function applyDefaults(def: RegionDefinition, options: ResolveOptions): Region {
       certManagerVersion: def.k3s.certManagerVersion,
       gvisorVersion: def.k3s.gvisorVersion,
     },
+    ...(def.airgap ? { airgap: { bundleDir: resolve(baseDir, def.airgap.bundleDir) } } : {}),
     hosts,
     pools,
     platform: resolvePlatform(def),

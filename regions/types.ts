@@ -95,6 +95,16 @@ export interface K3sSettings {
   readonly gvisorVersion: string;
 }
 
+/** An air-gapped region: its hosts have no internet; every file comes from a bundle made by `npm run bundle`. */
+export interface AirgapSettings {
+  /**
+   * The bundle folder on the operator's machine (relative to the repository root, or absolute). The playbooks push
+   * each file over SSH, verified on the host, and the cluster's images (k3s system images, cert-manager) come from it.
+   * `npm run play -- <region> <playbook> --bundle <dir>` overrides it for one run.
+   */
+  readonly bundleDir: string;
+}
+
 export type GiteaDatabase =
   | { readonly type: 'sqlite3' }
   | {
@@ -177,6 +187,8 @@ export interface RegionDefinition {
   readonly ssh?: SshSettings;
   readonly network: NetworkDefinition;
   readonly k3s: K3sSettings;
+  /** Air-gapped: hosts get every file from a bundle (see docs/airgap.md). @default hosts download from the releases or k3s.mirrorUrl */
+  readonly airgap?: AirgapSettings;
   /** ctrl is required; a pool that is listed must have hosts (an empty pool is an error, omit it instead). */
   readonly pools: { readonly ctrl: PoolDefinition } & { readonly [P in Exclude<PoolName, 'ctrl'>]?: PoolDefinition };
   readonly platform: PlatformSettings;
@@ -277,6 +289,8 @@ export interface Region {
   readonly ssh: ResolvedSsh;
   readonly network: NetworkDefinition & { readonly vswitch?: NetworkDefinition['vswitch'] & { readonly mtu: number } };
   readonly k3s: Required<Omit<K3sSettings, 'mirrorUrl'>> & { readonly mirrorUrl?: string };
+  /** Set when the region (or the run, `--bundle`) delivers from a bundle; bundleDir is absolute. */
+  readonly airgap?: { readonly bundleDir: string };
   /** Every host in pool order (ctrl, run, build, ops), then file order. */
   readonly hosts: readonly ResolvedHost[];
   /** Pool name -> its hosts (only pools that have hosts). */

@@ -7,7 +7,7 @@ import { CommandError, ValidationError } from './errors';
 import type { Fact } from './fact';
 import { factsScript, parseFacts, type HostFacts } from './facts';
 import type { InventoryHost, VarValue } from './inventory';
-import { commandRun, commandText, type Command, type HostView } from './task';
+import { commandRun, commandStdinFile, commandText, type Command, type HostView } from './task';
 import type { Transport } from './transport';
 
 export interface HostOptions {
@@ -196,6 +196,7 @@ export class Host {
    */
   async runBatch(entries: readonly BatchEntry[], reprobe: readonly Fact<unknown>[] = []): Promise<BatchResult> {
     if (this.#check) throw new Error(`host '${this.name}': apply() called in check mode (executor bug)`);
+    if (entries.some((e) => e.commands.some((c) => commandStdinFile(c) !== undefined))) return this.#runBatchWithFiles(entries);
     const tok = randomBytes(6).toString('hex');
     const unique = [...new Map(reprobe.map((f) => [f.key, f])).values()];
     const lines = [`rb_fail() { printf '\\n@@rb-failed-${tok} %s %s %s\\n' "$1" "$2" "$3" >&2; exit "$3"; }`];
@@ -212,6 +213,51 @@ export class Host {
       this.#store(unique, this.#parseProbes(unique, tok, at < 0 ? '' : res.stdout.slice(at), res.stderr, res.exitCode));
     }
     return { ok: true };
+  }
+
+  /**
+   * Entries with a command that streams a local file (a bundle file pushed over the connection): such a command runs
+   * in a round trip of its own (transport.runWithFile), the plain commands around it still go together, entries run
+   * in order and the first failure stops the batch. Nothing is re-probed: the next step fetches what it needs.
+   */
+  async #runBatchWithFiles(entries: readonly BatchEntry[]): Promise<BatchResult> {
+    try {
+      for (let i = 0; i < entries.length; i++) {
+        let plain: Command[] = [];
+        const flush = async (): Promise<CommandError | null> => {
+          if (!plain.length) return null;
+          const res = await this.runBatch([{ commands: plain }]);
+          plain = [];
+          return res.ok ? null : res.error;
+        };
+        for (const c of entries[i]!.commands) {
+          const file = commandStdinFile(c);
+          if (file === undefined) {
+            plain.push(c);
+            continue;
+          }
+          const before = await flush();
+          if (before) return { ok: false, entry: i, error: before };
+          const error = await this.#runWithFile(c, file);
+          if (error) return { ok: false, entry: i, error };
+        }
+        const after = await flush();
+        if (after) return { ok: false, entry: i, error: after };
+      }
+      return { ok: true };
+    } finally {
+      this.invalidate();
+    }
+  }
+
+  async #runWithFile(c: Command, file: string): Promise<CommandError | null> {
+    if (!this.#transport.runWithFile) {
+      return new CommandError({ host: this.name, command: commandText(c), exitCode: null, stderr: '', reason: 'this transport cannot stream a local file to the host (expected the SSH transport)' });
+    }
+    this.roundTrips++;
+    const res = await this.#transport.runWithFile(commandRun(c), file, { timeoutMs: this.#timeoutMs });
+    if (res.exitCode === 0) return null;
+    return new CommandError({ host: this.name, command: commandText(c), exitCode: res.exitCode, stderr: res.stderr.trim(), ...(res.exitCode === null ? { reason: `timed out or was killed after at most ${this.#timeoutMs} ms` } : {}) });
   }
 
   #batchFailure(entries: readonly BatchEntry[], tok: string, stderr: string, exitCode: number): { entry: number; error: CommandError } {

@@ -10,10 +10,12 @@
  *   wants a password.
  * - At most `maxSessions` channels at a time per connection (OpenSSH MaxSessions, default 10).
  */
+import { createReadStream } from 'node:fs';
 import { NodeSSH } from 'node-ssh';
 import { ConnectionError, ValidationError } from './errors';
 import type { InventoryHost } from './inventory';
 import { fingerprint, hostKeyAlgorithms, KnownHosts, keyType, knownHostsName } from './known-hosts';
+import { quote } from './quote';
 import { Semaphore } from './semaphore';
 import { SCRIPT_RUNNER, type Connector, type ExecResult, type RunScriptOptions, type Transport } from './transport';
 
@@ -198,8 +200,14 @@ export class SshTransport implements Transport {
     return this.exec(command, script, options.timeoutMs ?? this.config.commandTimeoutMs ?? 600_000);
   }
 
-  /** One exec channel: the command, stdin, a deadline. Waits for a free channel slot first. */
-  exec(command: string, stdin: string, timeoutMs: number): Promise<ExecResult> {
+  /** The script as root with the local file on its stdin, streamed over this connection (no SFTP, no temp copy). */
+  runWithFile(script: string, localPath: string, options: RunScriptOptions = {}): Promise<ExecResult> {
+    const command = `${this.user === 'root' ? '' : 'sudo -n '}/bin/sh -c ${quote(script)}`;
+    return this.exec(command, { file: localPath }, options.timeoutMs ?? this.config.commandTimeoutMs ?? 600_000);
+  }
+
+  /** One exec channel: the command, stdin (text, or a local file streamed), a deadline. Waits for a free channel slot first. */
+  exec(command: string, stdin: string | { readonly file: string }, timeoutMs: number): Promise<ExecResult> {
     return this.#sessions.use(
       () =>
         new Promise<ExecResult>((resolve, reject) => {
@@ -244,7 +252,19 @@ export class SshTransport implements Transport {
             channel.on('close', () =>
               finish(() => resolve({ stdout: Buffer.concat(out).toString('utf8'), stderr: Buffer.concat(errOut).toString('utf8'), exitCode: code })),
             );
-            channel.end(stdin);
+            if (typeof stdin === 'string') channel.end(stdin);
+            else {
+              const src = createReadStream(stdin.file);
+              src.on('error', (e: Error) => {
+                try {
+                  channel.close();
+                } catch {
+                  /* closing a dead channel */
+                }
+                finish(() => resolve({ stdout: '', stderr: `cannot read local file ${stdin.file}: ${e.message}`, exitCode: 1 }));
+              });
+              src.pipe(channel);
+            }
           });
         }),
     );

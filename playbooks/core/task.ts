@@ -21,8 +21,11 @@ import type { VarValue } from './inventory';
 /**
  * One shell command of a plan. A plain string is shown as it is (redacted); `{ run, display }` shows `display`
  * instead, for commands that carry a payload (file contents) which would only clutter messages.
+ * `stdinFile` (absolute path on the RUNNER's machine) streams that local file into the command's stdin over the
+ * host's existing connection (how files of an air-gap bundle reach a host without internet): such a command runs in
+ * a round trip of its own, `run` must be short (it may travel in argv) and must never contain a secret.
  */
-export type Command = string | { readonly run: string; readonly display: string };
+export type Command = string | { readonly run: string; readonly display: string; readonly stdinFile?: string };
 
 export type Plan =
   /** Already in the desired state. */
@@ -159,4 +162,9 @@ export function commandText(command: Command): string {
 
 export function commandRun(command: Command): string {
   return typeof command === 'string' ? command : command.run;
+}
+
+/** The local file a command streams to the host (undefined for plain commands). */
+export function commandStdinFile(command: Command): string | undefined {
+  return typeof command === 'string' ? undefined : command.stdinFile;
 }

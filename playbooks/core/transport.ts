@@ -24,6 +24,12 @@ export interface Transport {
    * Throws ConnectionError when the connection fails; a non-zero exit is a result, not an exception.
    */
   run(script: string, options?: RunScriptOptions): Promise<ExecResult>;
+  /**
+   * Run a SHORT script on the host AS ROOT with the local file `localPath` streamed into its stdin over the same
+   * connection (e.g. `cat > /path/.tmp`). The script may travel in argv: never put a secret in it.
+   * Optional: a transport without it cannot deliver files (the host says so when a plan needs it).
+   */
+  runWithFile?(script: string, localPath: string, options?: RunScriptOptions): Promise<ExecResult>;
   /** Close the connection. Idempotent. */
   close(): Promise<void>;
 }

@@ -28,7 +28,8 @@ const RUN_TAINT = { key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' }
 
 /** lab-1..lab-3 servers, lab-4 a run-pool agent; k3s from the local mirror; readiness gates bounded at 40 s. */
 async function region(runHost: Partial<ResolvedHost> = {}): Promise<Region> {
-  const base = await loadRegion('lab', { labDir: lab.dir });
+  // The mirror path (hosts download from a local mirror), not the lab's bundle (playbooks-airgap.test.ts).
+  const { airgap: _bundle, ...base } = await loadRegion('lab', { labDir: lab.dir });
   const ctrl = base.pools.ctrl![0]!;
   const hosts: ResolvedHost[] = base.hosts.map((h) => {
     if (h.name === 'lab-2' || h.name === 'lab-3') return { ...h, pool: 'ctrl', labels: { ...ctrl.labels }, taints: [...ctrl.taints] };

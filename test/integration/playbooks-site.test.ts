@@ -33,7 +33,8 @@ const MANAGED = ['/etc', '/usr/local', '/var/lib/region-bootstrapper', '/var/lib
 
 /** lab-1..lab-3 servers, lab-4 the run pool; binaries from the mirror; readiness gates bounded at 40 s. */
 async function region(overrides: { version?: string; gvisorVersion?: string } = {}): Promise<Region> {
-  const base = await loadRegion('lab', { labDir: lab.dir });
+  // The mirror path (hosts download from a local mirror), not the lab's bundle (playbooks-airgap.test.ts).
+  const { airgap: _bundle, ...base } = await loadRegion('lab', { labDir: lab.dir });
   const ctrl = base.pools.ctrl![0]!;
   const run = base.pools.run![0]!;
   const hosts: ResolvedHost[] = base.hosts.map((h) =>

@@ -4,6 +4,7 @@
  * they exercise the real probe/apply scripts without SSH.
  */
 import { spawn } from 'node:child_process';
+import { closeSync, openSync } from 'node:fs';
 import { ConnectionError, SCRIPT_RUNNER, type Connector, type ExecResult, type InventoryHost, type Transport } from '../../../playbooks/core';
 
 export class LocalTransport implements Transport {
@@ -27,6 +28,27 @@ export class LocalTransport implements Transport {
         resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode: code });
       });
       child.stdin.end(script);
+    });
+  }
+
+  /** The script with the local file on its stdin (what the SSH transport streams over the connection). */
+  runWithFile(script: string, localPath: string, options: { timeoutMs?: number } = {}): Promise<ExecResult> {
+    if (this.closed) return Promise.reject(new ConnectionError(this.name, 'closed', 'transport closed'));
+    this.scripts.push(`${script} < ${localPath}`);
+    return new Promise((resolve, reject) => {
+      const fd = openSync(localPath, 'r');
+      const child = spawn('/bin/sh', ['-c', script], { stdio: [fd, 'pipe', 'pipe'] });
+      closeSync(fd);
+      const out: Buffer[] = [];
+      const err: Buffer[] = [];
+      const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 20_000);
+      child.stdout!.on('data', (b: Buffer) => out.push(b));
+      child.stderr!.on('data', (b: Buffer) => err.push(b));
+      child.on('error', reject);
+      child.on('close', (code) => {
+        clearTimeout(timer);
+        resolve({ stdout: Buffer.concat(out).toString(), stderr: Buffer.concat(err).toString(), exitCode: code });
+      });
     });
   }
 
