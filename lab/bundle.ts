@@ -142,7 +142,7 @@ export async function prepareLabBundle(options: LabBundleOptions): Promise<LabBu
           source = `fixture:${relative(join(dirname(K3S_FIXTURE), '..', '..'), K3S_FIXTURE)}`;
           standIn = 'k3s TEST FIXTURE (test/fixtures/k3s-test-fixture), NOT k3s';
           break;
-        case spec.component === 'k3s':
+        case spec.component === 'k3s' && spec.asset.startsWith('k3s-airgap-images-'):
           content = Buffer.from(`k3s air-gap images TEST FIXTURE for ${spec.version} (${arch}): NOT an image archive (lab/bundle.ts)\n`);
           source = 'fixture:lab/bundle.ts';
           standIn = 'k3s air-gap images TEST FIXTURE, NOT images';
@@ -171,7 +171,8 @@ export async function prepareLabBundle(options: LabBundleOptions): Promise<LabBu
           standIn = 'cert-manager chart TEST FIXTURE (installs nothing)';
           break;
         default:
-          // cert-manager images: only a real bundle has them; the k3s fixture pulls no images.
+          // The release checksum file and the cert-manager images: only a real bundle has them (the k3s fixture
+          // pulls no images, and the stand-ins are verified by the manifest's own sums).
           content = null;
           source = '';
           standIn = '';

@@ -98,6 +98,15 @@ export function regionArtifacts(region: { readonly k3s: Pick<Region['k3s'], 'ver
   const cmImages = `cert-manager-images-${k.certManagerVersion}-${arch}.tar`;
   return [
     {
+      key: artifactKey('k3s', k.version, arch, `sha256sum-${arch}.txt`),
+      component: 'k3s',
+      version: k.version,
+      arch,
+      asset: `sha256sum-${arch}.txt`,
+      title: 'k3s release checksums',
+      url: sums.url,
+    },
+    {
       key: artifactKey('k3s', k.version, arch, k3sBinary),
       component: 'k3s',
       version: k.version,
