@@ -192,6 +192,14 @@ export function pinnedSha256(spec: Pick<ArtifactSpec, 'component' | 'version' | 
   return readPins(file)[spec.component]?.[spec.version]?.[spec.arch]?.[spec.asset];
 }
 
+/**
+ * Whether the repository's pins bind this region. Every region but the lab: the lab's hosts meet labelled test
+ * stand-ins (fixtures served under the pinned version numbers), which no pin can match.
+ */
+export function pinsApply(regionName: string): boolean {
+  return regionName !== 'lab';
+}
+
 /** Forget the cached pin table (after `npm run bundle -- --pin` rewrote it, and in tests). */
 export function resetPinCache(): void {
   pinCache = null;

@@ -29,7 +29,7 @@ import { k3sService } from './tasks/k3s-service';
 import { kubeconfig } from './tasks/k3s-kubeconfig';
 import { verifiedDownload } from './tasks/verified-download';
 import { bundleStep, regionBundle } from './bundle-steps';
-import { K3S_IMAGES_DIR } from './artifacts';
+import { archOf, K3S_IMAGES_DIR, pinnedSha256, pinsApply } from './artifacts';
 import { bundleArtifact, type LoadedBundle } from './bundle-manifest';
 import { regionArtifacts } from './artifacts';
 
@@ -54,7 +54,8 @@ export function binarySteps(region: Region, bundle: LoadedBundle | null = region
     return [
       step(`Ensure the k3s ${region.k3s.version} binary is installed (checksum-verified)`, verifiedDownload, (h) => {
         const asset = k3sAsset(region, h.facts.arch);
-        return { url: asset.binaryUrl, checksumsUrl: asset.checksumsUrl, asset: asset.binary, path: K3S_BIN, mode: '0755' };
+        const pin = pinsApply(region.name) ? pinnedSha256({ component: 'k3s', version: region.k3s.version, arch: archOf(h.facts.arch), asset: asset.binary }) : undefined;
+        return { url: asset.binaryUrl, checksumsUrl: asset.checksumsUrl, asset: asset.binary, path: K3S_BIN, mode: '0755', ...(pin ? { pinnedSha256: pin } : {}) };
       }, { tags: ['k3s', 'binary'] }),
     ];
   }

@@ -16,7 +16,8 @@ import { verifyClean } from './tasks/k3s-clean-check';
 const UNITS = ['k3s.service', 'k3s-agent.service'];
 const LINKS = ['cni0', 'flannel.1', 'flannel-v6.1', 'flannel-wg', 'flannel-wg-v6', 'kube-ipvs0'];
 const FILES = [K3S_BIN, '/usr/local/bin/kubectl', '/usr/local/bin/crictl', '/usr/local/bin/ctr', '/usr/local/bin/runsc', '/usr/local/bin/containerd-shim-runsc-v1', `${UNIT_DIR}/k3s.service`, `${UNIT_DIR}/k3s-agent.service`, '/var/lib/region-bootstrapper/k3s.inputs-sha256', '/var/lib/region-bootstrapper/k3s-agent.inputs-sha256'];
-const DIRS = [K3S_CONFIG_DIR, K3S_DATA_DIR, '/var/lib/kubelet', '/run/k3s', '/run/flannel', '/var/lib/cni', '/etc/cni/net.d/10-flannel.conflist'];
+// /usr/local/.rb-incoming: the staging folder of files pushed from an air-gap bundle (tasks/bundle-file.ts).
+const DIRS = [K3S_CONFIG_DIR, K3S_DATA_DIR, '/var/lib/kubelet', '/run/k3s', '/run/flannel', '/var/lib/cni', '/etc/cni/net.d/10-flannel.conflist', '/usr/local/.rb-incoming'];
 
 export default defineRegionPlaybook({
   name: 'reset',

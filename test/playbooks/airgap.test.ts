@@ -10,7 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadRegion } from '../../regions/load';
 import type { Region } from '../../regions/types';
-import { resolveArgs, ValidationError } from '../../playbooks/core';
+import { commandRun, resolveArgs, ValidationError } from '../../playbooks/core';
+import { fileState } from '../../playbooks/tasks/facts/file-state';
+import { releaseChecksum } from '../../playbooks/tasks/facts/release-checksum';
+import { verifiedDownload } from '../../playbooks/tasks/verified-download';
 import { buildGvisor } from '../../playbooks/gvisor';
 import { buildK3s } from '../../playbooks/k3s';
 import { renderCertManager } from '../../playbooks/k3s-config';
@@ -90,6 +93,31 @@ describe('delivery steps from the bundle', () => {
   });
 
   it('a real region refuses a bundle of stand-ins', () => {
-    expect(() => buildK3s({ ...region, name: 'eu-central-1' })).toThrow(/is a stand-in \(k3s test stand-in\), not the real k3s/);
+    expect(() => buildK3s({ ...region, name: 'eu-central-1' })).toThrow(/is a stand-in \(\S+ test stand-in\), not the real /);
+  });
+});
+
+describe('hosts that download: the repository pin binds the release checksum', () => {
+  const sums = 'https://m/v1/sha256sum-amd64.txt';
+  const args = { url: 'https://m/v1/k3s', checksumsUrl: sums, asset: 'k3s', path: '/usr/local/bin/k3s', pinnedSha256: 'a'.repeat(64) };
+  const probes = (checksums: { stdout: string; exitCode: number }) => ({ [releaseChecksum(sums, 'k3s').key]: checksums, [fileState('/usr/local/bin/k3s').key]: 'absent\n' });
+
+  it('a checksum file that disagrees with the pin is refused, naming both sums', async () => {
+    const host = fakeHost({ probes: probes({ stdout: `${'b'.repeat(64)}  k3s\n`, exitCode: 0 }) });
+    await expect(verifiedDownload.plan(host, args)).rejects.toThrow(`says ${'b'.repeat(64)} for 'k3s', the repository pins ${'a'.repeat(64)}`);
+  });
+
+  it('with the pin the download is verified against it, even when the checksum file is unreachable', async () => {
+    const host = fakeHost({ probes: probes({ stdout: '', exitCode: 22 }) });
+    const plan = await verifiedDownload.plan(host, args);
+    expect(plan.kind).toBe('change');
+    if (plan.kind === 'change') expect(commandRun(plan.commands[0]!)).toContain(`if [ "$actual" != ${'a'.repeat(64)} ]`);
+  });
+
+  it('the k3s playbook passes the pin for real regions and not for the lab', () => {
+    const pinned = { ...region, name: 'eu-central-1', airgap: undefined, k3s: { ...region.k3s, version: 'v1.35.8+k3s1' } } as Region;
+    const stepOf = (r: Region) => buildK3s(r).plays[0]!.steps.find((s) => s.task.id === 'download.verified')!;
+    expect((resolveArgs(stepOf(pinned).args, fakeHost()) as { pinnedSha256?: string }).pinnedSha256).toBe('12f81c9bb5b71e098a4f7a2d187e350902a9339a6c3d5e56c20a03f7a417e07f');
+    expect((resolveArgs(stepOf({ ...pinned, name: 'lab' }).args, fakeHost()) as { pinnedSha256?: string }).pinnedSha256).toBeUndefined();
   });
 });
