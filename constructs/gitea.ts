@@ -3,7 +3,7 @@ import { Construct } from 'constructs';
 import { CONFIG_CHECKSUM_ANNOTATION, sha256 } from './checksum';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPinnedVersion, checkPort, checkQuantity, fail } from './construct-error';
 import { renderGiteaAppIni, type GiteaDatabaseSettings } from './gitea-app-ini';
-import { appLabels, selectorLabels } from './labels';
+import { appLabels, selectorLabels, stableLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
 import type { SecretRequirement } from './secret-requirement';
 import { TlsIngress } from './tls-ingress';
@@ -35,7 +35,7 @@ export interface GiteaProps {
   readonly host: string;
   /** Host in SSH clone URLs. @default host */
   readonly sshHost?: string;
-  /** External SSH port of the LoadBalancer Service. @default 22 */
+  /** External SSH port of the LoadBalancer Service (a port no host uses). @default 2222 */
   readonly sshPort?: number;
   readonly database: GiteaDatabaseSettings;
   /** Storage class of the data volume. */
@@ -83,7 +83,7 @@ export class Gitea extends Construct {
     checkHostName(where, 'host', props.host);
     const sshHost = props.sshHost ?? props.host;
     checkHostName(where, 'sshHost', sshHost);
-    const sshPort = props.sshPort ?? 22;
+    const sshPort = props.sshPort ?? 2222;
     checkPort(where, 'sshPort', sshPort);
     checkDnsSubdomain(where, 'storageClassName', props.storageClassName);
     const storageSize = props.storageSize ?? '20Gi';
@@ -233,7 +233,7 @@ export class Gitea extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [{ metadata: { name: 'data', labels }, spec: claimSpec(props.storageClassName, storageSize) }],
+        volumeClaimTemplates: [{ metadata: { name: 'data', labels: stableLabels({ name: 'gitea', component: 'git', version }) }, spec: claimSpec(props.storageClassName, storageSize) }],
       },
     });
 

@@ -40,3 +40,12 @@ export function appLabels(id: AppIdentity): Record<string, string> {
 function labelValue(text: string): string {
   return text.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 63);
 }
+
+/**
+ * The labels of parts of a spec that `kubectl apply` may never change (StatefulSet volumeClaimTemplates): every
+ * recommended label except the version, so a version bump leaves them as they were.
+ */
+export function stableLabels(id: AppIdentity): Record<string, string> {
+  const { 'app.kubernetes.io/version': _version, ...rest } = appLabels(id);
+  return rest;
+}

@@ -2,9 +2,13 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkDnsLabel, fail } from './construct-error';
 import { appLabels } from './labels';
+import { tolerationFor, type TaintSpec } from './placement';
 
 /** Annotation read by the PodNodeSelector admission plugin (enabled by the k3s playbook). */
 export const NODE_SELECTOR_ANNOTATION = 'scheduler.alpha.kubernetes.io/node-selector';
+/** Annotations read by the PodTolerationRestriction admission plugin (enabled by the k3s playbook). */
+export const DEFAULT_TOLERATIONS_ANNOTATION = 'scheduler.alpha.kubernetes.io/defaultTolerations';
+export const TOLERATIONS_WHITELIST_ANNOTATION = 'scheduler.alpha.kubernetes.io/tolerationsWhitelist';
 /** Label that marks a namespace as a tenant namespace (isolated, gVisor-only). */
 export const TENANT_LABEL = 'platform/tenant';
 
@@ -19,6 +23,11 @@ export interface NamespacesProps {
   readonly tenantNodeSelector: Readonly<Record<string, string>>;
   /** Node label pinning pipeline pods; omitted when the region has no build pool. */
   readonly buildsNodeSelector?: Readonly<Record<string, string>>;
+  /**
+   * Taints of the build pool: every pod of the builds namespace gets their tolerations (and may carry no other),
+   * through PodTolerationRestriction. @default none
+   */
+  readonly buildsTolerateTaints?: readonly TaintSpec[];
   /** Version label (the cluster's k3s release). */
   readonly version: string;
 }
@@ -68,9 +77,7 @@ export class Namespaces extends Construct {
       metadata: {
         name: props.buildsNamespace,
         labels: { ...labelsOf(props.buildsNamespace), 'platform/builds': 'true', ...podSecurity('baseline') },
-        ...(props.buildsNodeSelector && Object.keys(props.buildsNodeSelector).length > 0
-          ? { annotations: { [NODE_SELECTOR_ANNOTATION]: selectorText(props.buildsNodeSelector) } }
-          : {}),
+        ...(buildsAnnotations(props) ? { annotations: buildsAnnotations(props) } : {}),
       },
     });
     // Pipeline pods run under the namespace's default ServiceAccount: no API token in them.
@@ -84,6 +91,17 @@ export class Namespaces extends Construct {
       automountServiceAccountToken: false,
     });
   }
+}
+
+function buildsAnnotations(props: NamespacesProps): Record<string, string> | undefined {
+  const out: Record<string, string> = {};
+  if (props.buildsNodeSelector && Object.keys(props.buildsNodeSelector).length > 0) out[NODE_SELECTOR_ANNOTATION] = selectorText(props.buildsNodeSelector);
+  if (props.buildsTolerateTaints && props.buildsTolerateTaints.length > 0) {
+    const tolerations = JSON.stringify(props.buildsTolerateTaints.map(tolerationFor));
+    out[DEFAULT_TOLERATIONS_ANNOTATION] = tolerations;
+    out[TOLERATIONS_WHITELIST_ANNOTATION] = tolerations;
+  }
+  return Object.keys(out).length > 0 ? out : undefined;
 }
 
 function podSecurity(level: 'restricted' | 'baseline'): Record<string, string> {

@@ -17,7 +17,15 @@ export interface TlsIngressProps {
   readonly ingressClassName?: string;
 }
 
-/** One host, path `/` to one Service port, TLS from an existing certificate Secret. */
+/**
+ * Traefik (kubernetes-ingress provider) router annotations: bind the router to the `websecure` entrypoint only and
+ * terminate TLS there. On `web` only the HTTP->HTTPS redirect (and cert-manager's HTTP-01 solver Ingresses, which
+ * carry no such annotation) answer, so platform hosts are never served in clear (docs/platform.md).
+ */
+export const TRAEFIK_ENTRYPOINTS_ANNOTATION = 'traefik.ingress.kubernetes.io/router.entrypoints';
+export const TRAEFIK_TLS_ANNOTATION = 'traefik.ingress.kubernetes.io/router.tls';
+
+/** One host, path `/` to one Service port, TLS from an existing certificate Secret, served on websecure only. */
 export class TlsIngress extends Construct {
   readonly ingress: k8s.KubeIngress;
 
@@ -28,7 +36,12 @@ export class TlsIngress extends Construct {
     checkHostName(where, 'host', props.host);
     checkPort(where, 'servicePort', props.servicePort);
     this.ingress = new k8s.KubeIngress(this, 'Resource', {
-      metadata: { name: props.name, namespace: props.namespace, labels: { ...props.labels } },
+      metadata: {
+        name: props.name,
+        namespace: props.namespace,
+        labels: { ...props.labels },
+        annotations: { [TRAEFIK_ENTRYPOINTS_ANNOTATION]: 'websecure', [TRAEFIK_TLS_ANNOTATION]: 'true' },
+      },
       spec: {
         ingressClassName: props.ingressClassName ?? 'traefik',
         tls: [{ hosts: [props.host], secretName: props.tlsSecretName }],

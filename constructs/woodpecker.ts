@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkNotEmpty, checkPinnedVersion, checkPositiveInteger, checkQuantity } from './construct-error';
-import { appLabels, selectorLabels } from './labels';
+import { appLabels, selectorLabels, stableLabels } from './labels';
 import { placementSpec, tolerationFor, type Placement, type TaintSpec } from './placement';
 import type { SecretRequirement } from './secret-requirement';
 import { TlsIngress } from './tls-ingress';
@@ -225,7 +225,7 @@ export class Woodpecker extends Construct {
             volumes: [{ name: 'tmp', emptyDir: {} }],
           },
         },
-        volumeClaimTemplates: [{ metadata: { name: 'data', labels: serverLabels }, spec: claimSpec(props.storageClassName, storageSize) }],
+        volumeClaimTemplates: [{ metadata: { name: 'data', labels: stableLabels({ name: 'woodpecker', instance: 'woodpecker-server', component: 'server', version }) }, spec: claimSpec(props.storageClassName, storageSize) }],
       },
     });
 

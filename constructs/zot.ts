@@ -2,13 +2,15 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CONFIG_CHECKSUM_ANNOTATION, sha256 } from './checksum';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPinnedImage, checkPinnedVersion, checkQuantity, fail } from './construct-error';
-import { appLabels, selectorLabels } from './labels';
+import { appLabels, selectorLabels, stableLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
 import type { SecretRequirement } from './secret-requirement';
 import { TlsIngress } from './tls-ingress';
 import { checkResources, claimSpec, containerSecurityContext, httpProbe, podSecurityContext, resources, secretEnv, tcpProbe, type ResourceSpec } from './workload';
 
 export const ZOT_PORT = 5000;
+/** Name of zot's Service (the in-cluster registry host is <name>.<namespace>.svc.cluster.local:<ZOT_PORT>). */
+export const ZOT_SERVICE_NAME = 'zot';
 const UID = 1000;
 const ROOT_DIRECTORY = '/var/lib/registry';
 /** Directory of the htpasswd file: an in-memory emptyDir the init container fills, read-only in zot. */
@@ -122,7 +124,7 @@ export function renderZotConfig(options: ZotConfigOptions): string {
 export class Zot extends Construct {
   readonly name = 'zot';
   readonly namespace: string;
-  readonly serviceName = 'zot';
+  readonly serviceName = ZOT_SERVICE_NAME;
   readonly port = ZOT_PORT;
   readonly podLabels: Readonly<Record<string, string>>;
   readonly config: string;
@@ -254,7 +256,7 @@ export class Zot extends Construct {
             ],
           },
         },
-        volumeClaimTemplates: [{ metadata: { name: 'data', labels }, spec: claimSpec(props.storageClassName, storageSize) }],
+        volumeClaimTemplates: [{ metadata: { name: 'data', labels: stableLabels({ name: 'zot', component: 'registry', version }) }, spec: claimSpec(props.storageClassName, storageSize) }],
       },
     });
 

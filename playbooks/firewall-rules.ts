@@ -5,7 +5,10 @@
  *     k3s ports only from the private network (and the pod network where pods must reach the node); the API (6443)
  *     also from the admin CIDRs on servers, for the operator's kubeconfig.
  *   - etcd (2379-2380) only between the servers' private addresses.
- *   - 80/443 only from the load balancer and Cloudflare, and only on run-pool nodes.
+ *   - the public entrypoints of regions/k3s-cluster.ts, each only on the pool the load balancer sends it to: 80/443
+ *     from the load balancer and Cloudflare on the run pool (Traefik's hostPorts), git SSH from the load balancer on
+ *     the git-SSH pool (ServiceLB); checked in prerouting too, because ServiceLB/hostPort traffic is DNATed to pods
+ *     and never reaches the input hook.
  *   - prerouting guard: everything addressed to the node passes the same source checks before kube-proxy (NodePort),
  *     ServiceLB and CNI hostPort DNAT, because DNATed traffic is forwarded to pods and never reaches the input hook.
  *     kube-proxy also binds NodePorts to the private network only (k3s config: nodeport-addresses).
@@ -13,6 +16,7 @@
  *   - pod traffic (forward) to the metadata service 169.254.169.254 dropped.
  */
 import { formatCidr, mustParseCidr, type Cidr } from '../regions/net';
+import { entrypointsOf, k3sClusterSettings } from '../regions/k3s-cluster';
 import type { Region, ResolvedHost } from '../regions/types';
 import { ValidationError } from './core';
 
@@ -34,8 +38,13 @@ export interface FirewallVars {
   readonly sshPort: number;
   /** k3s server: API 6443, etcd 2379-2380. */
   readonly server: boolean;
-  /** run pool: 80/443 from the web sources. */
+  /** run pool. */
   readonly run: boolean;
+  /** Public ports this host admits from the web sources (load balancer + Cloudflare), e.g. `80, 443` ('' = none). */
+  readonly webPorts: string;
+  /** Public ports this host admits from the load balancer only, e.g. `2222` (git SSH). */
+  readonly lbPorts: string;
+  readonly lb: AddressSets;
   readonly admin: AddressSets;
   readonly private: AddressSets;
   /** Private addresses of the k3s servers: etcd peers and clients (2379-2380) only between them. */
@@ -68,6 +77,8 @@ export function firewallVars(region: Region, host: ResolvedHost): FirewallVars {
   if (!admin.v4 && !admin.v6) {
     throw new ValidationError(`region '${region.name}': network.adminCidrs is empty (expected at least one CIDR that may SSH to the hosts; an empty list would lock everyone out)`);
   }
+  const settings = k3sClusterSettings(region);
+  const mine = entrypointsOf(host, settings);
   return {
     region: region.name,
     host: host.name,
@@ -82,6 +93,9 @@ export function firewallVars(region: Region, host: ResolvedHost): FirewallVars {
     adminPorts: host.pool === 'ctrl' ? `${host.sshPort}, 6443` : `${host.sshPort}`,
     pods: sets(region, 'network.clusterCidr', [region.network.clusterCidr]),
     web: sets(region, 'network.loadBalancerIps + cloudflareCidrs', [...region.network.loadBalancerIps, ...region.network.cloudflareCidrs]),
+    lb: sets(region, 'network.loadBalancerIps', region.network.loadBalancerIps),
+    webPorts: mine.filter((e) => e.sources === 'web').map((e) => e.port).join(', '),
+    lbPorts: mine.filter((e) => e.sources === 'load-balancer').map((e) => e.port).join(', '),
     overlayPorts: region.k3s.flannelBackend === 'vxlan' ? '8472' : '51820-51821',
     smtpPorts: SMTP_PORTS.join(', '),
     metadataAddress: METADATA_ADDRESS,

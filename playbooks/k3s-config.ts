@@ -4,6 +4,7 @@
  * with `:` stay strings under any YAML version.
  */
 import { readFileSync } from 'node:fs';
+import { k3sClusterSettings, nodeLabelsOf } from '../regions/k3s-cluster';
 import type { Region, ResolvedHost } from '../regions/types';
 import { renderTemplate } from './core';
 import { K3S_AGENT_TOKEN, K3S_SERVER_TOKEN, type K3sRole } from './k3s-layout';
@@ -34,6 +35,7 @@ export function k3sConfigVars(region: Region, host: ResolvedHost, net: K3sNodeNe
   const first = firstServer(region);
   const role = k3sRole(host);
   const isFirst = host.name === first.name;
+  const settings = k3sClusterSettings(region);
   return {
     region: region.name,
     role,
@@ -55,7 +57,9 @@ export function k3sConfigVars(region: Region, host: ResolvedHost, net: K3sNodeNe
     kubeProxyArgs: [q(`nodeport-addresses=${region.network.privateCidr}`)],
     nodeExternalIp: host.publicIp !== host.privateIp ? q(host.publicIp) : '',
     tlsSans: [...new Set([host.privateIp, host.publicIp])].map(q),
-    nodeLabels: Object.entries(host.labels).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => q(`${k}=${v}`)),
+    admissionPlugins: q(`enable-admission-plugins=${settings.admissionPlugins.join(',')}`),
+    disable: settings.disabledComponents.map(q),
+    nodeLabels: Object.entries(nodeLabelsOf(region, host, settings)).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => q(`${k}=${v}`)),
     nodeTaints: host.taints.map((t) => q(taintText(t))),
   };
 }

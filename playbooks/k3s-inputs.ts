@@ -4,7 +4,7 @@
  */
 import type { ResolvedHost, Region } from '../regions/types';
 import { k3sRole } from './k3s-config';
-import { containerdTemplatePath, K3S_AGENT_TOKEN, K3S_BIN, K3S_CONFIG, K3S_SERVER_TOKEN, UNIT_DIR, unitOf } from './k3s-layout';
+import { containerdTemplatePath, K3S_AGENT_TOKEN, K3S_BIN, K3S_CONFIG, K3S_REGISTRIES, K3S_SERVER_TOKEN, UNIT_DIR, unitOf } from './k3s-layout';
 import { k3sMinor } from './k3s-release';
 
 export function k3sInputs(region: Region, host: ResolvedHost): string[] {
@@ -12,6 +12,7 @@ export function k3sInputs(region: Region, host: ResolvedHost): string[] {
   return [
     K3S_BIN,
     K3S_CONFIG,
+    K3S_REGISTRIES,
     ...(role === 'server' ? [K3S_SERVER_TOKEN, K3S_AGENT_TOKEN] : [K3S_AGENT_TOKEN]),
     `${UNIT_DIR}/${unitOf(role)}.service`,
     ...(host.pool === 'run' ? [containerdTemplatePath(k3sMinor(region.k3s.version))] : []),

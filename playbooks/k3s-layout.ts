@@ -2,6 +2,8 @@
 export const K3S_BIN = '/usr/local/bin/k3s';
 export const K3S_CONFIG_DIR = '/etc/rancher/k3s';
 export const K3S_CONFIG = `${K3S_CONFIG_DIR}/config.yaml`;
+/** Registry mirrors containerd uses (playbooks/registries.ts). */
+export const K3S_REGISTRIES = `${K3S_CONFIG_DIR}/registries.yaml`;
 /** Server join token (generated on the first server, copied to the other servers). 0600. */
 export const K3S_SERVER_TOKEN = `${K3S_CONFIG_DIR}/server-token`;
 /** Agent join token (generated on the first server, copied to every node). 0600. */

@@ -20,6 +20,9 @@ import { privateInterface } from './private-network';
 import { K3S_AGENT_TOKEN, K3S_BIN, K3S_CONFIG, K3S_CONFIG_DIR, K3S_MANIFESTS, K3S_SERVER_TOKEN, unitOf, type K3sRole } from './k3s-layout';
 import { k3sInputs } from './k3s-inputs';
 import { k3sAsset } from './k3s-release';
+import { registriesStep } from './registries';
+import { traefikConfigStep } from './traefik-config';
+import { nodeLabelsOf } from '../regions/k3s-cluster';
 import { firstServer, poolHosts, regionHost } from './region-hosts';
 import { defineRegionPlaybook } from './region-playbook';
 import { command, directory, file, systemdUnit, waitFor } from './tasks';
@@ -84,6 +87,7 @@ export function nodeSteps(region: Region, role: K3sRole, bundle: LoadedBundle | 
   return [
     ...binarySteps(region, bundle),
     step('Ensure /etc/rancher/k3s/config.yaml matches the region', file, (h) => ({ path: K3S_CONFIG, content: renderK3sConfig(region, hostOf(region, h), nodeNetworkOf(region, h)), mode: '0600' }), { tags: ['k3s', 'config'] }),
+    registriesStep(region),
     ...(role === 'server'
       ? [
           step('Ensure the k3s manifests directory exists', directory, { path: K3S_MANIFESTS, mode: '0700' }, { tags: ['k3s', 'cert-manager'] }),
@@ -92,6 +96,7 @@ export function nodeSteps(region: Region, role: K3sRole, bundle: LoadedBundle | 
             content: renderCertManager(region, chart),
             mode: '0600',
           }, { tags: ['k3s', 'cert-manager'] }),
+          traefikConfigStep(region),
         ]
       : []),
     step(`Ensure the ${unit} unit is installed`, systemdUnit, { name: `${unit}.service`, content: renderK3sUnit(region, role, K3S_BIN) }, { tags: ['k3s'] }),
@@ -182,7 +187,7 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
         intervalSeconds: 3,
       }, { tags: ['k3s', 'nodes'] }),
       step('Ensure node labels and taints match the region (through the API)', nodeMetadata, {
-        nodes: region.hosts.map((h) => ({ name: h.name, labels: h.labels, taints: h.taints })),
+        nodes: region.hosts.map((h) => ({ name: h.name, labels: nodeLabelsOf(region, h), taints: h.taints })),
       }, { tags: ['k3s', 'nodes'] }),
       step('Wait until the cert-manager CRDs exist', waitFor, {
         command: `${K3S_KUBECTL} get crd certificates.cert-manager.io issuers.cert-manager.io clusterissuers.cert-manager.io >/dev/null 2>&1`,

@@ -139,7 +139,7 @@ function compose(region: Region): ComposedRegion {
     buildsNamespace: BUILDS_NAMESPACE,
     version: region.k3s.version,
     tenantNodeSelector: poolSelector('run'),
-    ...(buildHost ? { buildsNodeSelector: poolSelector('build') } : {}),
+    ...(buildHost ? { buildsNodeSelector: poolSelector('build'), buildsTolerateTaints: buildHost.taints } : {}),
   });
 
   // The region's dangerous opt-ins, recorded next to the namespaces so the cluster and `npm run diff` see them.

@@ -30,7 +30,8 @@ export const DEFAULTS = {
   acmeServer: 'https://acme-v02.api.letsencrypt.org/directory',
   namespace: 'platform',
   projectsNamespace: 'projects',
-  giteaSshPort: 22,
+  // Not 22: the hosts' sshd keeps 22, and ServiceLB's hostPort would shadow it (regions/k3s-cluster.ts).
+  giteaSshPort: 2222,
   giteaStorageSize: '20Gi',
   postgresSslMode: 'disable',
   zotStorageSize: '50Gi',

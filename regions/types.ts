@@ -137,7 +137,10 @@ export interface PlatformSettings {
     readonly host?: string;
     /** SSH clone host. @default the HTTP host */
     readonly sshHost?: string;
-    /** External SSH port of the LoadBalancer Service. @default 22 */
+    /**
+     * Public git SSH port: the load balancer forwards it to the git-SSH pool, where ServiceLB publishes Gitea's
+     * LoadBalancer Service on it. Must be a port no host uses (never the hosts' sshd port). @default 2222
+     */
     readonly sshPort?: number;
     readonly database: GiteaDatabase;
     /** @default '20Gi' */

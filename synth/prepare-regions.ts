@@ -6,6 +6,7 @@
 import { composeRegion } from '../regions/compose';
 import { listRegionNames, loadRegion, RegionValidationError } from '../regions/load';
 import { manifestsFromComposed } from './from-composed';
+import { bumpVersions } from './platform/bump';
 import { SynthValidationError } from './synth-error';
 import { synthesizeManifests, type SynthesizedRegion } from './synth-region';
 
@@ -51,7 +52,10 @@ export async function prepareRegions(options: PrepareOptions = {}): Promise<Prep
   for (const name of names) {
     try {
       const region = await loadRegion(name, loadOptions);
-      ok.push(synthesizeManifests(manifestsFromComposed(composeRegion(region))));
+      const manifests = manifestsFromComposed(composeRegion(region));
+      const bump = bumpVersions(region);
+      const bumped = { manifests: manifestsFromComposed(composeRegion(bump.region)), bump: { changed: bump.changed } };
+      ok.push(synthesizeManifests(manifests, { bumped }));
     } catch (error) {
       failures.push(failureOf(name, error));
     }

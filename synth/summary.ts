@@ -11,6 +11,8 @@ export interface RegionSummary {
   readonly components: readonly string[];
   /** The region's dangerous opt-ins (regions/opt-ins.ts): [name, reason], sorted by name. */
   readonly optIns: readonly (readonly [string, string])[];
+  /** Each public endpoint's path from the load balancer to its pods (synth/platform). */
+  readonly publicPaths?: readonly string[];
 }
 
 export function summarize(m: RegionManifests): RegionSummary {
@@ -43,5 +45,6 @@ export function formatSummary(s: RegionSummary, status: string): string {
   if (s.components.length > 0) lines.push(`  components: ${s.components.map((c) => `components/${c}`).join(', ')}`);
   // Loud on purpose: each of these opens something the rules refuse by default (regions/opt-ins.ts).
   for (const [name, reason] of s.optIns) lines.push(`  DANGEROUS OPT-IN ${name}: ${reason}`);
+  if (s.publicPaths && s.publicPaths.length > 0) lines.push('  public paths (load balancer -> pods):', ...s.publicPaths.map((p) => `    ${p}`));
   return lines.join('\n');
 }

@@ -1,11 +1,14 @@
 /**
- * One region, in memory: manifests -> validation gate -> rendered files. Nothing here writes; the
- * CLI validates every region first and only then writes (so one failing region leaves dist/ as it was).
+ * One region, in memory: manifests -> validation gate + platform model check -> rendered files. Nothing here
+ * writes; the CLI validates every region first and only then writes (so one failing region leaves dist/ as it was).
  */
 import type { RegionManifests } from './manifest';
+import { checkPlatform } from './platform';
+import type { BumpDescription } from './platform/check-immutable';
 import { renderRegion, type RenderedFile } from './render/render-region';
 import { summarize, type RegionSummary } from './summary';
-import { assertValidManifests } from './validate/validate-manifests';
+import { SynthValidationError } from './synth-error';
+import { validateManifests } from './validate/validate-manifests';
 
 export interface SynthesizedRegion {
   readonly manifests: RegionManifests;
@@ -13,8 +16,16 @@ export interface SynthesizedRegion {
   readonly summary: RegionSummary;
 }
 
-/** Validates (throws SynthValidationError with every issue) and renders. */
-export function synthesizeManifests(manifests: RegionManifests): SynthesizedRegion {
-  assertValidManifests(manifests);
-  return { manifests, files: renderRegion(manifests), summary: summarize(manifests) };
+export interface SynthesizeOptions {
+  /** The same region composed with every pinned version bumped, for the immutable-field check. */
+  readonly bumped?: { readonly manifests: RegionManifests; readonly bump: BumpDescription };
+}
+
+/** Validates (throws SynthValidationError with every issue, gate and platform model alike) and renders. */
+export function synthesizeManifests(manifests: RegionManifests, options: SynthesizeOptions = {}): SynthesizedRegion {
+  const issues = validateManifests(manifests);
+  const platform = checkPlatform(manifests, options.bumped ? { bumped: options.bumped } : {});
+  const all = [...issues, ...platform.issues];
+  if (all.length > 0) throw new SynthValidationError(manifests.region.name, all);
+  return { manifests, files: renderRegion(manifests), summary: { ...summarize(manifests), publicPaths: platform.paths } };
 }

@@ -50,7 +50,7 @@ describe('Gitea', () => {
       'DOMAIN = git.threesix.example',
       'ROOT_URL = https://git.threesix.example/',
       'SSH_DOMAIN = git.threesix.example',
-      'SSH_PORT = 22',
+      'SSH_PORT = 2222',
       'SSH_LISTEN_PORT = 2222',
       'DB_TYPE = postgres',
       'HOST = postgres.databases.svc.cluster.local:5432',
@@ -74,12 +74,12 @@ describe('Gitea', () => {
     expect(pod.volumes).toContainEqual({ name: 'secrets', secret: { secretName: 'gitea-secrets', defaultMode: 0o440 } });
   });
 
-  it('exposes HTTP on a ClusterIP Service, SSH on port 22 of a LoadBalancer (target 2222), and an Ingress with the wildcard cert', () => {
+  it('exposes HTTP on a ClusterIP Service, SSH on port 2222 of a LoadBalancer (a port no host uses, target the named port ssh), and an Ingress with the wildcard cert', () => {
     const http = find(objects, 'Service', 'gitea-http');
     expect(http.spec.ports).toEqual([{ name: 'http', port: 3000, targetPort: 'http', protocol: 'TCP' }]);
     const ssh = find(objects, 'Service', 'gitea-ssh');
     expect(ssh.spec.type).toBe('LoadBalancer');
-    expect(ssh.spec.ports).toEqual([{ name: 'ssh', port: 22, targetPort: 'ssh', protocol: 'TCP' }]);
+    expect(ssh.spec.ports).toEqual([{ name: 'ssh', port: 2222, targetPort: 'ssh', protocol: 'TCP' }]);
     expect(container.ports).toContainEqual({ name: 'ssh', containerPort: 2222, protocol: 'TCP' });
     expect(http.spec.selector).toEqual(sts.spec.selector.matchLabels);
     const ingress = find(objects, 'Ingress', 'gitea');

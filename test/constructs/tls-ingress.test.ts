@@ -22,7 +22,8 @@ describe('TlsIngress', () => {
     expect(ingress.spec.rules).toEqual([
       { host: 'git.threesix.example', http: { paths: [{ path: '/', pathType: 'Prefix', backend: { service: { name: 'gitea-http', port: { number: 3000 } } } }] } },
     ]);
-    expect(ingress.metadata.annotations).toBeUndefined();
+    // websecure only: on web the HTTP->HTTPS redirect answers (docs/platform.md)
+    expect(ingress.metadata.annotations).toEqual({ 'traefik.ingress.kubernetes.io/router.entrypoints': 'websecure', 'traefik.ingress.kubernetes.io/router.tls': 'true' });
   });
 
   it('matches the snapshot', () => {

@@ -62,6 +62,22 @@ describe.each(REGIONS)('firewall of %s', (name) => {
       expect(guard).toMatch(new RegExp(`ip saddr @admin4 tcp dport \\{ ${h.pool === 'ctrl' ? '22, 6443' : '22'} \\} return`));
       expect(guard.trim().split('\n').at(-1)!.trim()).toBe('drop');
       expect(guard.includes('@web4')).toBe(h.pool === 'run');
+      expect(guard.includes('@lb4 tcp dport { 2222 } return')).toBe(h.pool === 'ops');
+    }
+  });
+
+  it('git SSH (platform.gitea.sshPort) only from the load balancer, only on the git-SSH pool (ops)', async () => {
+    const region = await loadRegion(name);
+    for (const h of region.hosts) {
+      const text = renderFirewall(region, h.name);
+      if (h.pool === 'ops') {
+        expect(setElements(text, 'lb4')).toEqual(region.network.loadBalancerIps.map((ip) => `${ip}/32`));
+        expect(text).toMatch(/ip saddr @lb4 tcp dport \{ 2222 \} accept/);
+        expect(text).toMatch(/chain guard \{[\s\S]*ip saddr @lb4 tcp dport \{ 2222 \} return/);
+      } else {
+        expect(text).not.toMatch(/set lb4/);
+        expect(text).not.toMatch(/2222 \} accept/);
+      }
     }
   });
 

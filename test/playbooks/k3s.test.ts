@@ -28,7 +28,7 @@ describe('k3s config.yaml', () => {
       'node-ip': '10.0.0.11',
       'node-name': 'ctrl-1',
       'secrets-encryption': true,
-      'kube-apiserver-arg': ['enable-admission-plugins=NodeRestriction,PodNodeSelector'],
+      'kube-apiserver-arg': ['enable-admission-plugins=NodeRestriction,PodNodeSelector,PodTolerationRestriction'],
       'tls-san': ['10.0.0.11', '203.0.113.11'],
       'node-label': ['node.platform/pool=ctrl'],
       'node-taint': ['node-role.kubernetes.io/control-plane:NoSchedule'],
@@ -56,7 +56,8 @@ describe('k3s config.yaml', () => {
     expect(run1).not.toHaveProperty('agent-token-file');
     expect(run1).not.toHaveProperty('secrets-encryption');
     const ops = parse(renderK3sConfig(region, regionHost(region, 'ops-1'), NET)) as Record<string, unknown>;
-    expect(ops['node-label']).toEqual(['node.platform/pool=ops', 'platform/storage=raid1']);
+    // ops takes git SSH through ServiceLB, which runs only on nodes with the enablelb label (regions/k3s-cluster.ts)
+    expect(ops['node-label']).toEqual(['node.platform/pool=ops', 'platform/storage=raid1', 'svccontroller.k3s.cattle.io/enablelb=true']);
     expect(ops).not.toHaveProperty('node-taint');
   });
 

@@ -71,7 +71,7 @@ describe('shipped regions', () => {
     const p = r.platform;
     expect(p.acmeServer).toBe('https://acme-v02.api.letsencrypt.org/directory');
     expect([p.namespace, p.projectsNamespace, p.defaultStorageClass]).toEqual(['platform', 'projects', 'local-path']);
-    expect(p.gitea).toMatchObject({ host: 'git.threesix.example', sshHost: 'git.threesix.example', sshPort: 22, storageSize: '20Gi' });
+    expect(p.gitea).toMatchObject({ host: 'git.threesix.example', sshHost: 'git.threesix.example', sshPort: 2222, storageSize: '20Gi' });
     expect(p.gitea.database).toEqual({
       type: 'postgres',
       host: 'postgres.databases.svc.cluster.local:5432',

@@ -1,0 +1,66 @@
+/**
+ * The host-side half of the public path: the Traefik HelmChartConfig and registries.yaml the k3s playbook ships,
+ * rendered from regions/k3s-cluster.ts (the source synth's platform model reads).
+ */
+import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
+import k3s from '../../playbooks/k3s';
+import { k3sInputs } from '../../playbooks/k3s-inputs';
+import { K3S_MANIFESTS, K3S_REGISTRIES } from '../../playbooks/k3s-layout';
+import { renderRegistries } from '../../playbooks/registries';
+import { renderTraefikConfig, TRAEFIK_CONFIG_PATH } from '../../playbooks/traefik-config';
+import { k3sClusterSettings, traefikChartFor, traefikValues } from '../../regions/k3s-cluster';
+import { loadRegion } from '../../regions/load';
+
+describe('Traefik HelmChartConfig', () => {
+  it('places Traefik on the run pool as a DaemonSet with hostPorts 80/443, a ClusterIP Service and the HTTPS redirect (chart 27 syntax for k3s 1.28)', async () => {
+    const region = await loadRegion('eu-central-1');
+    const doc = parse(renderTraefikConfig(region)) as { apiVersion: string; kind: string; metadata: Record<string, string>; spec: { valuesContent: string } };
+    expect(doc).toMatchObject({ apiVersion: 'helm.cattle.io/v1', kind: 'HelmChartConfig', metadata: { name: 'traefik', namespace: 'kube-system' } });
+    const values = parse(doc.spec.valuesContent) as Record<string, any>;
+    expect(values.deployment).toEqual({ kind: 'DaemonSet' });
+    expect(values.updateStrategy).toEqual({ type: 'RollingUpdate', rollingUpdate: { maxUnavailable: 1, maxSurge: 0 } });
+    expect(values.nodeSelector).toEqual({ 'node.platform/pool': 'run' });
+    expect(values.tolerations).toEqual([
+      { key: 'CriticalAddonsOnly', operator: 'Exists' },
+      { key: 'platform/run', operator: 'Equal', value: 'gvisor', effect: 'NoSchedule' },
+    ]);
+    // traefik-helm-chart v27.0.2 traefik/templates/_podtemplate.tpl: redirectTo.port / redirectTo.priority
+    expect(values.ports).toEqual({ web: { hostPort: 80, redirectTo: { port: 'websecure', priority: 1 } }, websecure: { hostPort: 443 } });
+    expect(values.service).toEqual({ type: 'ClusterIP' });
+  });
+
+  it('uses ports.web.redirections from chart 34 on (k3s >= 1.32 ships Traefik 3; redirectTo fails the chart there)', async () => {
+    const region = await loadRegion('eu-central-1');
+    expect(traefikChartFor(28).major).toBe(27);
+    expect(traefikChartFor(35).major).toBeGreaterThanOrEqual(34);
+    const values = traefikValues({ ...k3sClusterSettings(region), traefikChart: traefikChartFor(35) }) as Record<string, any>;
+    expect(values.ports.web).toEqual({ hostPort: 80, redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true, priority: 1 } } });
+    expect(values.ports.web.redirectTo).toBeUndefined();
+  });
+
+  it('is shipped by the k3s playbook into the auto-deploy manifests of every server, not of agents', async () => {
+    const pb = k3s.build(await loadRegion('eu-central-1'));
+    const paths = (i: number): unknown[] => pb.plays[i]!.steps.map((s) => (typeof s.args === 'function' ? undefined : (s.args as { path?: string }).path));
+    expect(TRAEFIK_CONFIG_PATH).toBe(`${K3S_MANIFESTS}/traefik-config.yaml`);
+    expect(paths(0)).toContain(TRAEFIK_CONFIG_PATH);
+    expect(paths(1)).toContain(TRAEFIK_CONFIG_PATH);
+    expect(paths(2)).not.toContain(TRAEFIK_CONFIG_PATH);
+  });
+});
+
+describe('registries.yaml', () => {
+  it('mirrors the in-cluster registry name to the public registry host over https', async () => {
+    const region = await loadRegion('eu-central-1');
+    expect(parse(renderRegistries(region))).toEqual({ mirrors: { 'zot.platform.svc.cluster.local:5000': { endpoint: ['https://registry.threesix.example'] } } });
+  });
+
+  it('is written on every node and is a k3s input, so k3s restarts when (and only when) it changes', async () => {
+    const region = await loadRegion('eu-central-1');
+    const pb = k3s.build(region);
+    for (const i of [0, 1, 2, 3, 4]) {
+      expect(pb.plays[i]!.steps.some((s) => typeof s.args !== 'function' && (s.args as { path?: string }).path === K3S_REGISTRIES)).toBe(true);
+    }
+    for (const h of region.hosts) expect(k3sInputs(region, h)).toContain(K3S_REGISTRIES);
+  });
+});
