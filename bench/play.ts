@@ -1,121 +1,184 @@
 /**
- * Bench of the runner: bench-play (playbooks/bench-play.ts) on 1, 5, 10 and 20 lab hosts, a first run (from a clean
- * host) and a no-change re-run, against the raw SSH floor (one connection + one command per host, all in parallel,
- * same library). Prints medians of --reps runs (default 3) and the target ratios.
+ * Bench of the runner, whole processes as a user waits for them: bench-play (playbooks/bench-play.ts) through the
+ * CLI (`node --import ./tools/ts/register.mjs cli/play.ts lab bench-play`, what `npm run play` runs, without npm's
+ * own start) on 1, 5, 10 and 20 lab hosts, against two floors on the same hosts (bench/floor.mjs):
+ *   raw SSH floor     one node process: one connection per host in parallel, one command (`true`);
+ *   ideal-script floor one node process: one connection per host, bench-play's changes as one plain shell script.
+ * Per size: reset the hosts, raw floor, ideal floor, reset, `--check` (what it predicts), first run, no-change re-run;
+ * then the ratios (first run / ideal script, re-run / raw floor), round trips per host, and the differences between
+ * what `--check` reported and what the first run did (step by step, status and summary). Before the lab: the CLI start
+ * cost (`play --help`: node alone, the compile cache, tsx, npm run) and a whole-process synth of every region.
  *
- *   npx tsx bench/play.ts [--sizes 1,5,10,20] [--reps 3] [--keep]
+ *   node --import ./tools/ts/register.mjs bench/play.ts [--sizes 1,5,10,20] [--reps 1] [--start-reps 5] [--keep]
  *
- * Brings up its own lab (`bench-play`, as many hosts as the largest size) and takes it down at the end unless --keep.
- * Timing is in-process (no tsx start-up), wall clock around runPlaybook, connections included.
+ * Brings up its own lab (`bench-play`, as many hosts as the largest size) and takes it down unless --keep. It loads
+ * the machine's 2 cores heavily with 20 hosts: run it alone (under the lab lock when others share the machine).
  */
-import { cpus, loadavg } from 'node:os';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { labDown, labUp, type LabInfo } from '../lab';
 import { loadRegion } from '../regions/load';
 import benchPlay from '../playbooks/bench-play';
-import { KnownHosts, openSsh, runPlaybook, sshConnector, type Inventory, type SshConfig } from '../playbooks/core';
+import type { RunEvent } from '../playbooks/core';
 import { inventoryFromRegion } from '../playbooks/inventory';
 
-const RESET = [
-  'rm -rf /etc/rb-bench /etc/sysctl.d/60-net.ipv4.ip_forward.conf /etc/sysctl.d/60-net.ipv4.conf.all.rp_filter.conf /etc/sysctl.d/60-net.core.somaxconn.conf',
-  'rm -f /etc/modules-load.d/br_netfilter.conf /etc/modules-load.d/overlay.conf /var/lib/region-bootstrapper/pending-handlers',
-  'systemctl disable --now rb-bench.service >/dev/null 2>&1; rm -f /etc/systemd/system/rb-bench.service; systemctl daemon-reload',
-  'userdel rbbench >/dev/null 2>&1; rm -rf /var/lib/rbbench',
-  'sysctl -q -w net.ipv4.ip_forward=0 net.ipv4.conf.all.rp_filter=0',
-].join('\n');
+const REPO = fileURLToPath(new URL('..', import.meta.url));
+const LOADER = ['--import', './tools/ts/register.mjs'];
 
-const median = (xs: number[]) => {
+const median = (xs: readonly number[]) => {
   const s = [...xs].sort((a, b) => a - b);
   const m = Math.floor(s.length / 2);
   return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
 };
+const sec = (ms: number) => `${(ms / 1000).toFixed(2)} s`;
 
-async function rawFloor(inv: Inventory, ssh: SshConfig): Promise<number> {
-  const kh = KnownHosts.load(ssh.knownHostsPath);
-  const t0 = performance.now();
-  await Promise.all(inv.hosts.map(async (h) => {
-    const c = await openSsh({ name: h.name, address: h.address, port: h.port, user: h.user }, ssh, kh);
-    const r = await c.execCommand('true');
-    if (r.code !== 0) throw new Error(`raw floor: ${h.name}: exit ${r.code}`);
-    c.dispose();
-  }));
-  return performance.now() - t0;
-}
-
-async function timedRun(inv: Inventory, ssh: SshConfig, expectChanges: boolean): Promise<{ ms: number; roundTrips: number }> {
-  const connect = sshConnector(ssh);
-  const failures: string[] = [];
-  const t0 = performance.now();
-  const r = await runPlaybook(benchPlay, inv, {
-    connect,
-    forks: 20,
-    onEvent: (e) => {
-      if (e.type === 'task.result' && (e.status === 'failed' || e.status === 'unreachable')) failures.push(`${e.host}: ${e.task}: ${e.error}`);
-    },
+/** Run a command to its end; wall time in ms. Fails with its output when it exits non-zero (unless allowed). */
+function timed(cmd: string, args: readonly string[], opts: { okCodes?: readonly number[]; timeoutMs?: number } = {}): Promise<{ ms: number; stdout: string; code: number }> {
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const child = spawn(cmd, args, { cwd: REPO, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    const timer = setTimeout(() => child.kill('SIGKILL'), opts.timeoutMs ?? 600_000);
+    child.stdout.on('data', (b: Buffer) => (out += b.toString()));
+    child.stderr.on('data', (b: Buffer) => (err += b.toString()));
+    child.on('error', reject);
+    child.on('close', (code) => {
+      clearTimeout(timer);
+      const ms = performance.now() - t0;
+      if (!(opts.okCodes ?? [0]).includes(code ?? -1)) reject(new Error(`${cmd} ${args.join(' ')} exited ${code}:\n${out.slice(-2000)}\n${err.slice(-2000)}`));
+      else resolve({ ms, stdout: out, code: code ?? -1 });
+    });
   });
-  const ms = performance.now() - t0;
-  await connect.close();
-  const changed = Object.values(r.recap).reduce((n, x) => n + x.changed, 0);
-  if (!r.ok) throw new Error(`bench run failed:\n${failures.join('\n')}`);
-  if (expectChanges !== changed > 0) throw new Error(`bench run: expected ${expectChanges ? 'changes' : 'no change'}, got ${changed} changes`);
-  return { ms, roundTrips: Math.max(...Object.values(r.roundTrips)) };
 }
 
-async function reset(inv: Inventory, ssh: SshConfig): Promise<void> {
-  const connect = sshConnector(ssh);
-  await Promise.all(inv.hosts.map(async (h) => {
-    const t = await connect(h);
-    await t.run(RESET);
-    await t.close();
-  }));
-  await connect.close();
+type Result = Extract<RunEvent, { type: 'task.result' }>;
+type End = Extract<RunEvent, { type: 'run.end' }>;
+
+function readLog(file: string): { results: Result[]; end: End; start: number } {
+  const events = readFileSync(file, 'utf8').split('\n').filter(Boolean).map((l) => JSON.parse(l) as RunEvent & { ts: string });
+  const end = events.find((e): e is End & { ts: string } => e.type === 'run.end');
+  if (!end) throw new Error(`${file}: no run.end event`);
+  const start = Date.parse(events.find((e) => e.type === 'run.start')!.ts);
+  return { results: events.filter((e): e is Result & { ts: string } => e.type === 'task.result'), end, start };
+}
+
+/** Differences between what --check reported and what the run did, per host and step (status and summary). */
+function checkDiffs(check: readonly Result[], run: readonly Result[]): string[] {
+  const key = (r: Result) => `${r.host} | ${r.handler ? 'handler ' : ''}${r.task}`;
+  const c = new Map(check.map((r) => [key(r), `${r.status}: ${r.summary}`]));
+  const d = new Map(run.map((r) => [key(r), `${r.status}: ${r.summary}`]));
+  const out: string[] = [];
+  for (const k of new Set([...c.keys(), ...d.keys()])) if (c.get(k) !== d.get(k)) out.push(`${k}: check '${c.get(k) ?? 'absent'}' vs run '${d.get(k) ?? 'absent'}'`);
+  return out;
+}
+
+async function startCost(reps: number): Promise<string[]> {
+  const dir = mkdtempSync(join(tmpdir(), 'rb-bench-synth-'));
+  try {
+    // The compile cache warm (what `npm ci` leaves behind), like every start after the first.
+    await timed('node', ['tools/ts/build.mjs']);
+    const cases: [string, string, string[]][] = [
+      ['node -e 0 (node itself)', 'node', ['-e', '0']],
+      ['play --help, compile cache (npm run play runs this)', 'node', [...LOADER, 'cli/play.ts', '--help']],
+      ['play --help, tsx (before: compiles at every start)', join(REPO, 'node_modules/.bin/tsx'), ['cli/play.ts', '--help']],
+      ['npm run play -- --help (npm included)', 'npm', ['run', '-s', 'play', '--', '--help']],
+      ['synth of every region, whole process (compile cache)', 'node', [...LOADER, 'cli/synth.ts', '--out', dir]],
+    ];
+    const rows: string[] = [];
+    for (const [label, cmd, args] of cases) {
+      const ms: number[] = [];
+      for (let i = 0; i < reps; i++) ms.push((await timed(cmd, args)).ms);
+      rows.push(`| ${label.padEnd(56)} | ${sec(median(ms)).padStart(8)} | ${sec(Math.min(...ms)).padStart(8)} |`);
+    }
+    return [`CLI start, ${reps} runs each (median, best), load average ${loadavg().map((l) => l.toFixed(1)).join(' ')}:`, '', `| ${'command'.padEnd(56)} |   median |     best |`, `|${'-'.repeat(58)}|---------:|---------:|`, ...rows];
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { sizes: { type: 'string', default: '1,5,10,20' }, reps: { type: 'string', default: '3' }, keep: { type: 'boolean', default: false } } });
+  const { values } = parseArgs({
+    options: { sizes: { type: 'string', default: '1,5,10,20' }, reps: { type: 'string', default: '1' }, 'start-reps': { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } },
+  });
   const sizes = values.sizes.split(',').map(Number);
   const reps = Number(values.reps);
-  if (sizes.some((n) => !Number.isInteger(n) || n < 1) || !Number.isInteger(reps) || reps < 1) throw new Error('usage: --sizes 1,5,10,20 --reps 3');
+  const startReps = Number(values['start-reps']);
+  if (sizes.some((n) => !Number.isInteger(n) || n < 1 || n > 40) || !Number.isInteger(reps) || reps < 1 || !Number.isInteger(startReps) || startReps < 1) {
+    throw new Error(`usage: --sizes 1,5,10,20 (1..40 each) --reps 1 --start-reps 5; got --sizes ${values.sizes} --reps ${values.reps} --start-reps ${values['start-reps']}`);
+  }
+  const lines: string[] = [...(await startCost(startReps)), ''];
   const max = Math.max(...sizes);
   process.stderr.write(`bench: lab of ${max} hosts...\n`);
   const info: LabInfo = await labUp({ id: 'bench-play', hosts: max, log: (l) => process.stderr.write(`  ${l}\n`) });
+  const work = mkdtempSync(join(tmpdir(), 'rb-bench-play-'));
   try {
     const region = await loadRegion('lab', { labDir: info.dir });
     const { inventory, ssh } = inventoryFromRegion(region);
-    const rows: { n: number; floor: number; first: number; rerun: number; rt: number }[] = [];
+    const rows: string[] = [];
+    const diffs: string[] = [];
+    const profile: string[] = [];
     for (const n of sizes) {
-      const inv: Inventory = { ...inventory, hosts: inventory.hosts.slice(0, n) };
-      const floor: number[] = [];
-      const first: number[] = [];
-      const rerun: number[] = [];
-      let rt = 0;
-      for (let i = 0; i < reps; i++) {
-        await reset(inv, ssh);
-        floor.push(await rawFloor(inv, ssh));
-        first.push((await timedRun(inv, ssh, true)).ms);
-        const again = await timedRun(inv, ssh, false);
-        rerun.push(again.ms);
-        rt = again.roundTrips;
-        process.stderr.write(`  n=${n} rep ${i + 1}: floor ${floor.at(-1)!.toFixed(0)} ms, first ${first.at(-1)!.toFixed(0)} ms, re-run ${rerun.at(-1)!.toFixed(0)} ms\n`);
+      const hosts = inventory.hosts.slice(0, n);
+      const hostsFile = join(work, `hosts-${n}.json`);
+      writeFileSync(hostsFile, JSON.stringify({ knownHostsPath: ssh.knownHostsPath, privateKeyPath: ssh.privateKeyPath, hosts: hosts.map((h) => ({ name: h.name, address: h.address, port: h.port, user: h.user })) }));
+      const cli = (log: string, extra: string[] = []) => timed('node', [...LOADER, 'cli/play.ts', 'lab', 'bench-play', '--lab-dir', info.dir, '--limit', hosts.map((h) => h.name).join(','), '--log', log, ...extra]);
+      const m = { raw: [] as number[], ideal: [] as number[], first: [] as number[], rerun: [] as number[], check: [] as number[] };
+      let rtFirst = 0;
+      let rtRerun = 0;
+      for (let rep = 0; rep < reps; rep++) {
+        await timed('node', ['bench/floor.mjs', 'reset', hostsFile]);
+        m.raw.push((await timed('node', ['bench/floor.mjs', 'raw', hostsFile])).ms);
+        m.ideal.push((await timed('node', ['bench/floor.mjs', 'ideal', hostsFile])).ms);
+        await timed('node', ['bench/floor.mjs', 'reset', hostsFile]);
+        const logs = { check: join(work, `check-${n}-${rep}.ndjson`), first: join(work, `first-${n}-${rep}.ndjson`), rerun: join(work, `rerun-${n}-${rep}.ndjson`) };
+        m.check.push((await cli(logs.check, ['--check'])).ms);
+        const t0 = Date.now();
+        m.first.push((await cli(logs.first)).ms);
+        m.rerun.push((await cli(logs.rerun)).ms);
+        const check = readLog(logs.check);
+        const first = readLog(logs.first);
+        const rerun = readLog(logs.rerun);
+        if (first.results.filter((r) => r.status === 'changed').length === 0) throw new Error(`n=${n}: the first run changed nothing (was the reset complete?)`);
+        const changedAgain = rerun.results.filter((r) => r.status === 'changed');
+        if (changedAgain.length) throw new Error(`n=${n}: the re-run changed ${changedAgain.length} step(s), e.g. ${changedAgain[0]!.host}: ${changedAgain[0]!.task}: ${changedAgain[0]!.summary}`);
+        for (const d of checkDiffs(check.results, first.results)) diffs.push(`n=${n}: ${d}`);
+        rtFirst = Math.max(...Object.values(first.end.roundTrips ?? {}));
+        rtRerun = Math.max(...Object.values(rerun.end.roundTrips ?? {}));
+        if (rep === reps - 1) {
+          profile.push(`| ${String(n).padStart(5)} | ${sec(first.start - t0).padStart(9)} | ${sec(first.end.durationMs).padStart(9)} | ${sec(rerun.end.durationMs).padStart(9)} |`);
+        }
+        process.stderr.write(`  n=${n} rep ${rep + 1}: raw ${m.raw.at(-1)!.toFixed(0)} ms, ideal ${m.ideal.at(-1)!.toFixed(0)} ms, check ${m.check.at(-1)!.toFixed(0)} ms, first ${m.first.at(-1)!.toFixed(0)} ms, re-run ${m.rerun.at(-1)!.toFixed(0)} ms\n`);
       }
-      rows.push({ n, floor: median(floor), first: median(first), rerun: median(rerun), rt });
+      const [raw, ideal, first, rerun, check] = [median(m.raw), median(m.ideal), median(m.first), median(m.rerun), median(m.check)];
+      rows.push(`| ${String(n).padStart(5)} | ${sec(raw).padStart(8)} | ${sec(ideal).padStart(8)} | ${sec(check).padStart(8)} | ${sec(first).padStart(8)} | ${`${(first / ideal).toFixed(2)}x`.padStart(13)} | ${sec(rerun).padStart(8)} | ${`${(rerun / raw).toFixed(2)}x`.padStart(12)} | ${`${rtFirst} / ${rtRerun}`.padStart(11)} |`);
     }
-    const one = rows.find((r) => r.n === Math.min(...sizes))!;
-    const fmt = (ms: number) => `${(ms / 1000).toFixed(2)} s`.padStart(8);
-    const lines = [
-      `bench-play (${benchPlay.plays[0]!.steps.length} steps), medians of ${reps} runs, forks 20, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
+    lines.push(
+      `bench-play (${benchPlay.plays[0]!.steps.length} steps + 1 handler), whole processes, median of ${reps} run(s) per size, forks 20, ${cpus().length} CPUs, load average at the end ${loadavg().map((l) => l.toFixed(1)).join(' ')}`,
       '',
-      '| hosts | raw floor | first run | no-change re-run | re-run / floor | re-run / re-run@1 | floor / floor@1 | round trips (re-run) |',
-      '|------:|----------:|----------:|-----------------:|---------------:|------------------:|----------------:|---------------------:|',
-      ...rows.map((r) => `| ${String(r.n).padStart(5)} | ${fmt(r.floor)} | ${fmt(r.first)} | ${fmt(r.rerun)} | ${(r.rerun / r.floor).toFixed(2).padStart(13)}x | ${(r.rerun / one.rerun).toFixed(2).padStart(16)}x | ${(r.floor / one.floor).toFixed(2).padStart(14)}x | ${String(r.rt).padStart(20)} |`),
-    ];
-    const big = rows.find((r) => r.n === 20);
-    if (big) {
-      lines.push('', `target: no-change re-run on 20 hosts within 3x the raw floor: ${(big.rerun / big.floor).toFixed(2)}x ${big.rerun <= 3 * big.floor ? 'MET' : 'MISSED'}`);
-      lines.push(`target: 20 hosts within 2x the time of 1 host (re-run): ${(big.rerun / one.rerun).toFixed(2)}x ${big.rerun <= 2 * one.rerun ? 'MET' : 'MISSED'}; (first run): ${(big.first / one.first).toFixed(2)}x ${big.first <= 2 * one.first ? 'MET' : 'MISSED'}`);
-    }
+      '| hosts | raw SSH  | ideal    | --check  | first    | first / ideal | re-run   | re-run / raw | round trips |',
+      '|------:|---------:|---------:|---------:|---------:|--------------:|---------:|-------------:|------------:|',
+      ...rows,
+      '',
+      'round trips: per host after connecting, first run / re-run. Goals: first run within 1.3x the ideal script (20 hosts);',
+      're-run within 1.5x the raw floor (20 hosts) and 3x (1 host).',
+      '',
+      'Where a CLI run spends its time (last rep): process start to run.start (node, modules, region), then the run itself',
+      '(connect + round trips, from the NDJSON log):',
+      '',
+      '| hosts | start     | first run | re-run    |',
+      '|------:|----------:|----------:|----------:|',
+      ...profile,
+      '',
+      `--check vs first run, every host and step (status and summary): ${diffs.length} difference(s)${diffs.length ? `\n  ${diffs.join('\n  ')}` : ''}`,
+    );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {
+    rmSync(work, { recursive: true, force: true });
     if (!values.keep) await labDown('bench-play');
   }
 }

@@ -9,12 +9,12 @@ import { readdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
-import { loadRegion } from '../regions/load';
 import type { Region } from '../regions/types';
-import { createReporter, redact, runPlaybook, secret, sshConnector, ValidationError, type Playbook, type VarValue } from '../playbooks/core';
-import { inventoryFromRegion } from '../playbooks/inventory';
-import { loadBundle } from '../playbooks/bundle-manifest';
-import { standInLines } from '../playbooks/bundle-steps';
+import type { Playbook, VarValue } from '../playbooks/core';
+// Light modules only at the top (node built-ins and the runner's error and redaction modules): `--help` and bad
+// options answer without loading the region validator, ssh2 and the rest, which main() imports when it needs them.
+import { ValidationError } from '../playbooks/core/errors';
+import { redact, secret } from '../playbooks/core/redaction';
 
 const PLAYBOOKS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'playbooks');
 
@@ -136,6 +136,13 @@ export async function main(argv: readonly string[]): Promise<number> {
   const split = (l: string[]) => l.flatMap((x) => x.split(',')).map((x) => x.trim()).filter(Boolean);
   const vars = parseVars(values.var, values['secret-var']);
 
+  const [{ loadRegion }, { createReporter, runPlaybook, sshConnector }, { inventoryFromRegion }, { loadBundle }, { standInLines }] = await Promise.all([
+    import('../regions/load'),
+    import('../playbooks/core'),
+    import('../playbooks/inventory'),
+    import('../playbooks/bundle-manifest'),
+    import('../playbooks/bundle-steps'),
+  ]);
   const loaded = await loadRegion(regionName, values['lab-dir'] ? { labDir: values['lab-dir'] } : {});
   const region: Region = values.bundle ? { ...loaded, airgap: { bundleDir: resolve(values.bundle) } } : loaded;
   if (region.airgap) {

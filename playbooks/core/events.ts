@@ -40,6 +40,14 @@ export type RunEvent =
     }
   | { readonly type: 'host.unreachable'; readonly host: string; readonly error: string }
   | { readonly type: 'play.stopped'; readonly play: string; readonly reason: string }
-  | { readonly type: 'run.end'; readonly ok: boolean; readonly recap: Readonly<Record<string, HostRecap>>; readonly durationMs: number; readonly stopped?: string };
+  | {
+      readonly type: 'run.end';
+      readonly ok: boolean;
+      readonly recap: Readonly<Record<string, HostRecap>>;
+      readonly durationMs: number;
+      /** Scripts run per host after connecting (facts and probes, batches), for the bench and tests. */
+      readonly roundTrips?: Readonly<Record<string, number>>;
+      readonly stopped?: string;
+    };
 
 export type EventSink = (event: RunEvent) => void;

@@ -125,8 +125,8 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
   const recap = Object.fromEntries([...states.values()].map((s) => [s.inv.name, s.recap]));
   const ok = !stopped && [...states.values()].every((s) => s.status === 'active');
   const durationMs = Date.now() - started;
-  emit({ type: 'run.end', ok, recap, durationMs, ...(stopped ? { stopped } : {}) });
   const roundTrips = Object.fromEntries([...states.values()].map((s) => [s.inv.name, s.host?.roundTrips ?? 0]));
+  emit({ type: 'run.end', ok, recap, durationMs, roundTrips, ...(stopped ? { stopped } : {}) });
   return { ok, recap, durationMs, roundTrips, ...(stopped ? { stopped } : {}) };
 }
 
@@ -452,7 +452,7 @@ function report(state: HostState, emit: EventSink, ctx: PlayContext, play: Play,
     task: s.name,
     taskId: s.task.id,
     status,
-    summary: uncertain ? `${plan.summary} (check mode: planned against the host before an earlier change: ${uncertain})` : plan.summary,
+    summary: plan.summary,
     ...(uncertain ? { uncertain } : {}),
     handler,
     durationMs,

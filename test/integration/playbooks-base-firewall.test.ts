@@ -9,7 +9,7 @@ import type { Region } from '../../regions/types';
 import base from '../../playbooks/base';
 import firewall from '../../playbooks/firewall';
 import { useLab } from '../support/lab';
-import { play, withHostVars, labShell } from './playbooks-support';
+import { checkDifferences, play, withHostVars, labShell } from './playbooks-support';
 
 const lab = useLab({ id: 'pb-fw', hosts: 2 });
 
@@ -22,9 +22,13 @@ const sh = (host: string, command: string): Promise<string> => labShell(lab, hos
 describe('base playbook on lab hosts', () => {
   it('converges, then a second run changes nothing; sshd keeps key login for the runner', async () => {
     const region = await labRegion();
+    const check = await play(base, region, { check: true });
+    expect(check.failures).toEqual([]);
     const first = await play(base, region);
     expect(first.failures).toEqual([]);
     expect(first.ok).toBe(true);
+    // --check reported exactly what the run then did, step by step
+    expect(checkDifferences(check, first)).toEqual([]);
     const second = await play(base, region);
     expect(second.failures).toEqual([]);
     expect(second.changes).toEqual([]);
@@ -42,8 +46,11 @@ describe('firewall playbook on lab hosts', () => {
     const region = await labRegion();
     await sh('lab-2', "nft -f - <<'EOF'\ntable ip foreign {\n\tchain c {\n\t\ttype filter hook input priority 10; policy accept;\n\t\ttcp dport 9999 counter accept\n\t}\n}\nEOF");
     const foreignBefore = await sh('lab-2', 'nft list table ip foreign');
+    const check = await play(firewall, region, { check: true });
+    expect(check.failures).toEqual([]);
     const first = await play(firewall, region);
     expect(first.failures).toEqual([]);
+    expect(checkDifferences(check, first)).toEqual([]);
     const live = await sh('lab-1', 'nft list table inet platform');
     expect(live).toMatch(/policy drop/);
     expect(live).toMatch(/tcp dport \{ 25, 465, 587 \} reject with tcp reset/);

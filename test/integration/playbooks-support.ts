@@ -66,3 +66,23 @@ export async function nodeNames(lab: Pick<UsedLab, 'ssh'>, server: string): Prom
   const doc = JSON.parse(await labShell(lab, server, '/usr/local/bin/k3s kubectl get nodes -o json')) as { items: { metadata: { name: string } }[] };
   return doc.items.map((n) => n.metadata.name).sort();
 }
+
+type TaskResult = Extract<RunEvent, { type: 'task.result' }>;
+
+/**
+ * What `--check` reported against what the run then did, host by host and step by step: the status of every step
+ * (and handler), and the summary of every change. Empty when check mode was exact.
+ */
+export function checkDifferences(check: { readonly events: readonly RunEvent[] }, run: { readonly events: readonly RunEvent[] }): string[] {
+  const results = (o: { readonly events: readonly RunEvent[] }) => o.events.filter((e): e is TaskResult => e.type === 'task.result');
+  const key = (r: TaskResult) => `${r.host} | ${r.play} | ${r.handler ? 'handler ' : ''}${r.task}`;
+  const show = (r: TaskResult | undefined) => (r ? (r.status === 'changed' ? `changed: ${r.summary}` : r.status) : 'not reported');
+  const c = new Map(results(check).map((r) => [key(r), r]));
+  const d = new Map(results(run).map((r) => [key(r), r]));
+  const out: string[] = [];
+  for (const k of new Set([...c.keys(), ...d.keys()])) {
+    const [a, b] = [show(c.get(k)), show(d.get(k))];
+    if (a !== b) out.push(`${k}: --check '${a}'${c.get(k)?.uncertain ? ` (uncertain: ${c.get(k)!.uncertain})` : ''}, run '${b}'`);
+  }
+  return out;
+}

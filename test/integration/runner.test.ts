@@ -14,6 +14,7 @@ import { inventoryFromRegion } from '../../playbooks/inventory';
 import { command, file } from '../../playbooks/tasks';
 import { main as playCli } from '../../cli/play';
 import { useLab } from '../support/lab';
+import { checkDifferences } from './playbooks-support';
 
 const lab = useLab({ id: 'runner-it', hosts: 3 });
 let region: Region;
@@ -76,8 +77,12 @@ describe('runner on lab hosts', () => {
   it('a play run twice reports changes, then zero changes; secrets stay out of output and log; values arrive literally', { timeout: 180_000 }, async () => {
     const log = join(dir, 'run.ndjson');
     const vars = VARS();
+    const check = await play(benchPlay, { vars, check: true });
     const first = await play(benchPlay, { vars, log, diff: true });
     expect(first.result.ok, first.printed).toBe(true);
+    // --check reported exactly what the run then did, step by step (status, and the summary of every change)
+    expect(checkDifferences(check, first)).toEqual([]);
+    expect(check.results.filter((r) => r.status === 'changed').length).toBe(first.changed);
     for (const h of lab.hosts) expect(first.result.recap[h.name]!.changed).toBeGreaterThanOrEqual(12);
     const second = await play(benchPlay, { vars, log, diff: true });
     expect(second.result.ok).toBe(true);

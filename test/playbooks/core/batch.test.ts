@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { change, defineFact, definePlaybook, handler, ok, pathSubject, predict, runPlaybook, sh, step, ValidationError, type Playbook, type RunEvent, type RunOptions, type Task } from '../../../playbooks/core';
+import { change, createReporter, defineFact, definePlaybook, handler, ok, pathSubject, predict, runPlaybook, sh, step, ValidationError, type Playbook, type RunEvent, type RunOptions, type Task } from '../../../playbooks/core';
 import { command, directory, file, template } from '../../../playbooks/tasks';
 import { localConnector, localInventory } from '../support/local-transport';
 
@@ -71,7 +71,10 @@ describe('plans that compose', () => {
     const managed = check.results.find((r) => r.task === 'Manage it')!;
     expect(managed.status).toBe('changed');
     expect(managed.uncertain).toBe(`'Write it by hand' changed the host without predicting its effect`);
-    expect(managed.summary).toContain('check mode: planned against the host before an earlier change');
+    let printed = '';
+    const reporter = createReporter({ out: { write: (t: string) => (printed += t) }, tty: false });
+    for (const e of check.events) reporter.onEvent(e);
+    expect(printed).toContain(`a | WOULD CHANGE | Manage it | ${target()}: create (uncertain: planned against the host before that change: 'Write it by hand' changed the host without predicting its effect)`);
     const real = await run(p());
     expect(outline(real.results)).toEqual([`Write it by hand | changed | run: echo v > ${target()}`, `Manage it | ok | ${target()} up to date`]);
     // facts + probes; the command with the next step's probes in the same script (the file step has nothing to run)
