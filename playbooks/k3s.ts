@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../regions/load';
 import type { Region, ResolvedHost } from '../regions/types';
-import { definePlaybook, sh, step, type HostView, type Play, type Step } from './core';
+import { definePlaybook, pathSubject, sh, step, touches, type HostView, type Play, type Step } from './core';
 import { renderCertManager, renderK3sConfig, renderK3sUnit, type K3sNodeNetwork } from './k3s-config';
 import { networkVarsOf } from './network';
 import { privateInterface } from './private-network';
@@ -138,8 +138,8 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
       maxFailPercent: 0,
       steps: [
         step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
-        step('Ensure the server join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_SERVER_TOKEN), creates: K3S_SERVER_TOKEN, summary: `generate ${K3S_SERVER_TOKEN}` }, { tags: ['k3s'] }),
-        step('Ensure the agent join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_AGENT_TOKEN), creates: K3S_AGENT_TOKEN, summary: `generate ${K3S_AGENT_TOKEN}` }, { tags: ['k3s'] }),
+        step('Ensure the server join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_SERVER_TOKEN), creates: K3S_SERVER_TOKEN, summary: `generate ${K3S_SERVER_TOKEN}`, predicts: [touches(pathSubject(K3S_CONFIG_DIR))] }, { tags: ['k3s'] }),
+        step('Ensure the agent join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_AGENT_TOKEN), creates: K3S_AGENT_TOKEN, summary: `generate ${K3S_AGENT_TOKEN}`, predicts: [touches(pathSubject(K3S_CONFIG_DIR))] }, { tags: ['k3s'] }),
         ...nodeSteps(region, 'server', bundle),
         ...serverHealthSteps(),
         step('Read the join tokens (kept in memory, redacted)', readJoinTokens, { store: tokens, serverFile: K3S_SERVER_TOKEN, agentFile: K3S_AGENT_TOKEN }, { tags: ['k3s', 'always'] }),

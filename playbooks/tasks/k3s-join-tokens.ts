@@ -7,7 +7,7 @@
  *   step('Read the join tokens', readJoinTokens, { store: tokens, serverFile, agentFile }), // on the first server
  *   step('Write the agent token', tokenFile, { path, token: () => tokens.agent, from: 'ctrl-1' }), // on agents
  */
-import { change, defineFact, ok, Secret, sh, type Fact, type Task } from '../core';
+import { change, defineFact, ok, pathSubject, Secret, sh, touches, type Fact, type Task } from '../core';
 import { fileProbes, planFile } from './file-spec';
 import { fileState } from './facts/file-state';
 
@@ -30,7 +30,7 @@ function tokensFact(serverFile: string, agentFile: string): Fact<{ server: Secre
       return v.length >= 16 ? new Secret(v) : null;
     };
     return { server: wrap(s), agent: wrap(a) };
-  });
+  }, { subjects: [pathSubject(serverFile), pathSubject(agentFile)] });
 }
 
 export interface ReadJoinTokensArgs {
@@ -70,7 +70,10 @@ export const tokenFile: Task<TokenFileArgs> = {
       const s = await host.fact(fileState(a.path));
       if (s.kind === 'file' && (s.size ?? 0) > 0 && s.mode === '600') return ok(`${a.path} present (0600); not compared: the token of ${a.from} was not read in this run`);
       const why = `the join token of ${a.from} is unknown: the k3s playbook must include ${a.from} in the same run (do not --limit it out), and it must have run for real once`;
-      return change(`write ${a.path} (token not readable yet)`, [{ run: sh`printf '%s\n' ${why} >&2; exit 1`, display: `write ${a.path} (needs the token of ${a.from})` }]);
+      // Check mode on a new cluster gets here (the first server has not generated the token): it says what the run
+      // will do there, a create; a real run with no token fails with `why`.
+      const summary = s.kind === 'absent' ? `${a.path}: create (0600, content hidden)` : `write ${a.path} (token not readable yet)`;
+      return change(summary, [{ run: sh`printf '%s\n' ${why} >&2; exit 1`, display: `write ${a.path} (needs the token of ${a.from})` }], { predicts: [touches(pathSubject(a.path))] });
     }
     const p = await planFile(host, { path: a.path, content: new Secret(`${token.reveal()}\n`), mode: '0600' });
     if (!p.changed) return ok(`${a.path} up to date (0600)`);

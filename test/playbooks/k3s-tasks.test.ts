@@ -1,6 +1,7 @@
 /** Plans of the k3s-related tasks from canned probes: binary download, service restarts, leftovers after reset. */
+import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { k3sService } from '../../playbooks/tasks/k3s-service';
+import { inputsHash, k3sService } from '../../playbooks/tasks/k3s-service';
 import { verifyClean } from '../../playbooks/tasks/k3s-clean-check';
 import { sha512Download } from '../../playbooks/tasks/sha512-download';
 import { verifiedDownload } from '../../playbooks/tasks/verified-download';
@@ -43,19 +44,32 @@ describe('download.sha512', () => {
 
 describe('k3s.service', () => {
   const args = { unit: 'k3s', inputs: ['/usr/local/bin/k3s', '/etc/rancher/k3s/config.yaml'] };
-  const key = 'k3s.service:k3s:/usr/local/bin/k3s,/etc/rancher/k3s/config.yaml';
-  it('no change while running with the stamped inputs', async () => {
-    expect((await k3sService.plan(fakeHost({ probes: { [key]: 'enabled\nactive\n\nabc\nabc\n' } }), args)).kind).toBe('ok');
+  const [binSha, confSha] = ['a'.repeat(64), 'b'.repeat(64)];
+  // what the host's inputsHashScript prints for these two files
+  const hash = createHash('sha256').update(`${binSha}  -\n${confSha}  -\n`).digest('hex');
+  const probes = (unit: string, stamp: string | null) => ({
+    'systemd.unit-state:k3s.service': unit,
+    'file.state:/usr/local/bin/k3s': `file\n755 root root 10\n${binSha}\n`,
+    'file.state:/etc/rancher/k3s/config.yaml': `file\n600 root root 10\n${confSha}\n`,
+    'file.content:/var/lib/region-bootstrapper/k3s.inputs-sha256': stamp === null ? 'absent\n' : `present\n${Buffer.from(`${stamp}\n`).toString('base64')}\n`,
   });
-  it('restarts without blocking when an input changed, and stamps the new inputs', async () => {
-    const plan = await k3sService.plan(fakeHost({ probes: { [key]: 'enabled\nactive\n\nnew\nold\n' } }), args);
+  const unit = (enabled: string, active: string) => `LoadState=${enabled === 'not-found' ? 'not-found' : 'loaded'}\nUnitFileState=${enabled === 'not-found' ? '' : enabled}\nActiveState=${active}\nNeedDaemonReload=no\n`;
+  it('no change while running with the stamped inputs', async () => {
+    expect(inputsHash([{ kind: 'file', sha256: binSha }, { kind: 'file', sha256: confSha }])).toBe(hash);
+    expect((await k3sService.plan(fakeHost({ probes: probes(unit('enabled', 'active'), hash) }), args)).kind).toBe('ok');
+  });
+  it('restarts without blocking when an input changed, and stamps the new inputs (predicted for later steps)', async () => {
+    const plan = await k3sService.plan(fakeHost({ probes: probes(unit('enabled', 'active'), 'old') }), args);
     expect(plan.kind === 'change' && plan.summary).toMatch(/restart: binary, config or token changed/);
     expect(run(plan)).toMatch(/systemctl restart --no-block k3s && \{ for f in .*sha256sum.* > \/var\/lib\/region-bootstrapper\/k3s\.inputs-sha256/s);
+    const predicted = plan.kind === 'change' ? Object.fromEntries((plan.predicts ?? []).flatMap((e) => ('fact' in e ? [[e.fact.key, e.value]] : []))) : {};
+    expect(predicted['file.content:/var/lib/region-bootstrapper/k3s.inputs-sha256']).toEqual(Buffer.from(`${hash}\n`));
+    expect(predicted['systemd.unit-state:k3s.service']).toEqual({ enabled: 'enabled', active: 'active', needDaemonReload: false });
   });
   it('enables and starts a stopped unit; refuses a missing one', async () => {
-    const plan = await k3sService.plan(fakeHost({ probes: { [key]: 'disabled\ninactive\n\nabc\nnone\n' } }), args);
+    const plan = await k3sService.plan(fakeHost({ probes: probes(unit('disabled', 'inactive'), null) }), args);
     expect(run(plan)).toMatch(/systemctl enable k3s/);
-    await expect(k3sService.plan(fakeHost({ probes: { [key]: 'not-found\ninactive\n\nabc\nnone\n' } }), args)).rejects.toThrow(/is not installed/);
+    await expect(k3sService.plan(fakeHost({ probes: probes(unit('not-found', 'inactive'), null) }), args)).rejects.toThrow(/is not installed/);
   });
 });
 
