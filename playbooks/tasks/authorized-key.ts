@@ -10,7 +10,9 @@ export interface AuthorizedKeyArgs {
 
 function keyPresent(user: string, key: string): Fact<boolean> {
   return defineFact(`user.authorized-key:${user}:${key}`, sh`h=$(getent passwd ${user} | cut -d: -f6) && grep -qxF -e ${key} "$h/.ssh/authorized_keys"`, ({ exitCode }) => exitCode === 0, {
-    subjects: [`user:${user}`, `authorized-keys:${user}`],
+    // The home comes from passwd, but only user.present moving the home changes it (and touches this subject); a new
+    // account has no authorized_keys (Debian's /etc/skel has no .ssh), so creating it leaves this fact as it was.
+    subjects: [`authorized-keys:${user}`],
   });
 }
 
@@ -27,7 +29,9 @@ export const authorizedKey: Task<AuthorizedKeyArgs> = {
     if (await host.fact(keyPresent(a.user, key))) return ok(`key present for ${a.user}`);
     const dir = `${u.home}/.ssh`;
     const file = `${dir}/authorized_keys`;
-    const owner = `${u.uid}:${u.gid}`;
+    // A user an earlier step creates has no ids yet (predicted -1): then by name (`user:` is the user and its login
+    // group, resolved on the host when the command runs).
+    const owner = u.uid >= 0 && u.gid >= 0 ? `${u.uid}:${u.gid}` : `${a.user}:`;
     // Never through a symlink: a user who owns ~/.ssh could point it or authorized_keys at /etc/shadow or a root
     // file, and this runs as root. Both are refused; the new file is written next to the old one and renamed over
     // it (rename replaces the entry itself), owned by the user, 0600.

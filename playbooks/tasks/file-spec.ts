@@ -98,21 +98,26 @@ export function writtenFile(path: string, content: Buffer, sha256: string, owner
 }
 
 /**
- * The atomic write: payload base64 in a here-document into a new temp file in the same directory, then rename.
- * Few processes (each costs tens of ms on a busy host): the mode comes from umask when it has no execute or special
- * bits (else chmod), chown only for an owner other than root:root, the temp name is chosen here.
+ * The atomic write: the payload into a new temp file in the same directory, then rename. Few processes (each costs
+ * tens of ms on a busy host): text (UTF-8 without NUL, up to 64 KiB) is written by the shell's printf builtin from
+ * one single-quoted word (no expansion of any kind inside it); anything else is base64 in a here-document through
+ * `base64 -d`. The mode comes from umask when it has no execute or special bits (else chmod), chown only for an
+ * owner other than root:root, the temp name is chosen here.
  */
 export function writeCommand(path: string, content: Buffer, owner: string, group: string, mode: string): Command {
   const dir = path.slice(0, path.lastIndexOf('/')) || '/';
-  const b64 = content.toString('base64').replace(/.{1,76}/g, '$&\n');
   const m = Number.parseInt(mode, 8);
   const viaUmask = (m & 0o7111) === 0;
   const tmp = `${dir}/.rb-tmp-${randomBytes(6).toString('hex')}`;
+  const umask = viaUmask ? (~m & 0o777).toString(8).padStart(4, '0') : '0077';
+  const text = content.length <= 64 * 1024 && !content.includes(0) && Buffer.from(content.toString('utf8'), 'utf8').equals(content) ? content.toString('utf8') : null;
+  const write = text !== null
+    ? [`(umask ${umask}; set -C; printf '%s' '${text.replace(/'/g, `'\\''`)}' > "$tmp") || { rm -f "$tmp"; exit 1; }`]
+    : [`(umask ${umask}; set -C; base64 -d > "$tmp") <<'RB_PAYLOAD_EOF' || { rm -f "$tmp"; exit 1; }`, `${content.toString('base64').replace(/.{1,76}/g, '$&\n')}RB_PAYLOAD_EOF`];
   const run = [
     sh`[ -d ${dir} ] || mkdir -p ${dir} || exit 1`,
     sh`tmp=${tmp}`,
-    `(umask ${viaUmask ? (~m & 0o777).toString(8).padStart(4, '0') : '0077'}; set -C; base64 -d > "$tmp") <<'RB_PAYLOAD_EOF' || { rm -f "$tmp"; exit 1; }`,
-    `${b64}RB_PAYLOAD_EOF`,
+    ...write,
     ...(owner === 'root' && group === 'root' ? [] : [sh`chown ${`${owner}:${group}`} "$tmp" || { rm -f "$tmp"; exit 1; }`]),
     ...(viaUmask ? [] : [sh`chmod ${mode} "$tmp" || { rm -f "$tmp"; exit 1; }`]),
     sh`mv -f "$tmp" ${path} || { rm -f "$tmp"; exit 1; }`,

@@ -1,6 +1,6 @@
 /** `user.present`: a local account with this uid, shell, home and supplementary groups (groups are added, never removed). */
 import { change, ok, pathSubject, predict, sh, touches, ValidationError, type Command, type Task } from '../core';
-import { userInfo } from './facts/user-info';
+import { userInfo, type UserInfo } from './facts/user-info';
 
 export interface UserArgs {
   readonly name: string;
@@ -30,9 +30,12 @@ export const user: Task<UserArgs> = {
         '--create-home',
         ...(a.groups?.length ? ['--groups', a.groups.join(',')] : []),
       ];
-      // The new account's uid/gid (unless given) come from the system: touched, so a later reader probes again.
+      // The new account as `getent passwd` and `id -nG` will show it. Its uid and gid (unless given) are chosen by
+      // useradd: predicted as -1 (unknown), which no task reads (authorized keys are chowned by name). Debian's
+      // USERGROUPS_ENAB gives it a group of its own name. Its home is created from /etc/skel (no .ssh there).
+      const created: UserInfo = { name: a.name, uid: a.uid ?? -1, gid: -1, home: a.home ?? `/home/${a.name}`, shell: a.shell ?? '/bin/bash', groups: [a.name, ...(a.groups ?? [])] };
       return change(`create user ${a.name}`, [sh`useradd ${opts} ${a.name}`], {
-        predicts: [touches(`user:${a.name}`), touches(`authorized-keys:${a.name}`), touches(pathSubject(a.home ?? `/home/${a.name}`))],
+        predicts: [predict(userInfo(a.name), created), touches(pathSubject(created.home))],
       });
     }
     const commands: Command[] = [];

@@ -60,4 +60,23 @@ describe('file.content', () => {
     expect(statSync(path).mode & 0o777).toBe(0o600);
     expect(execFileSync('ls', ['-A', join(dir, 'sub dir')], { encoding: 'utf8' })).toBe("it's $(x).bin\n");
   });
+
+  it('writes text through the shell exactly: quotes, expansions, backslashes, % and trailing newlines', async () => {
+    const texts = ["it's \"quoted\" $(touch /tmp/pwned) `id` ${HOME} \\n %s %% \\\\ é ✓\n\n\n", '', "'", "''\n'", 'no newline at the end'];
+    for (const [i, text] of texts.entries()) {
+      const path = join(dir, `text-${i}.conf`);
+      const p = await file.plan(fakeHost({ probes: { [`file.state:${path}`]: 'absent\n' } }), { path, content: text, mode: '0640' });
+      expect(cmds(p).join('\n')).not.toContain('base64');
+      execFileSync('/bin/sh', ['-c', cmds(p).join('\n')]);
+      expect(readFileSync(path, 'utf8')).toBe(text);
+      expect(statSync(path).mode & 0o777).toBe(0o640);
+    }
+    // not UTF-8 (a lone 0xff) goes through base64 like any binary
+    const path = join(dir, 'latin1.txt');
+    const latin1 = Buffer.from([0x63, 0x61, 0x66, 0xe9, 0x0a]);
+    const p = await file.plan(fakeHost({ probes: { [`file.state:${path}`]: 'absent\n' } }), { path, content: latin1 });
+    expect(cmds(p).join('\n')).toContain('base64 -d');
+    execFileSync('/bin/sh', ['-c', cmds(p).join('\n')]);
+    expect(readFileSync(path).equals(latin1)).toBe(true);
+  });
 });
