@@ -31,7 +31,15 @@ export function gvisorFixture(name: string, version: string): Buffer {
 }
 
 /** Serves any k3s version asked for (`/<version>/k3s`), and gVisor fixtures under `/gvisor/<version>/<arch>/<name>`. */
-export async function startK3sMirror(bindAddress: string): Promise<K3sMirror> {
+export interface K3sMirrorOptions {
+  /**
+   * Real binaries to serve instead of the gVisor stand-in scripts, for every version asked for (e.g. Debian's runsc
+   * from the lab bundle, a real but older gVisor).
+   */
+  readonly gvisor?: Readonly<Partial<Record<'runsc' | 'containerd-shim-runsc-v1', Buffer>>>;
+}
+
+export async function startK3sMirror(bindAddress: string, options: K3sMirrorOptions = {}): Promise<K3sMirror> {
   let corrupt = false;
   let corruptGvisor: string | null = null;
   const requests: string[] = [];
@@ -46,7 +54,7 @@ export async function startK3sMirror(bindAddress: string): Promise<K3sMirror> {
       const sum = createHash('sha256').update(corrupt ? 'not the binary' : fixtureBinary(k3s[1]!)).digest('hex');
       res.writeHead(200, { 'content-type': 'text/plain' }).end(`${sum}  k3s\n${'0'.repeat(64)}  k3s-airgap-images-amd64.tar\n`);
     } else if (gv) {
-      const body = gvisorFixture(gv[2]!, gv[1]!);
+      const body = options.gvisor?.[gv[2] as 'runsc' | 'containerd-shim-runsc-v1'] ?? gvisorFixture(gv[2]!, gv[1]!);
       const published = corruptGvisor === gv[2] ? Buffer.from('not the binary') : body;
       if (gv[3]) res.writeHead(200).end(`${createHash('sha512').update(published).digest('hex')}  ${gv[2]}\n`);
       else res.writeHead(200).end(body);

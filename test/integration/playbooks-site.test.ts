@@ -3,7 +3,8 @@
  * k3s-mirror.ts and test/fixtures/k3s-test-fixture.README.md). Three servers (lab-1..lab-3) and a run-pool
  * agent (lab-4).
  * - gvisor refuses a runsc whose published sha512 does not match, on the host: nothing is installed, and an
- *   installed runsc is never replaced by a mismatching one;
+ *   installed runsc is never replaced by a mismatching one (the runsc served is Debian's real runsc binary from the
+ *   lab bundle when it has one, else the stand-in script; the log says which);
  * - site converges; a second run and a check run plan zero changes;
  * - upgrade: a server that does not come back ready stops the rollout before the next server or any agent is
  *   touched; then every node moves to the new version (servers one at a time, the agent drained and
@@ -12,10 +13,13 @@
  *   iptables rules; the test creates them), keeps the firewall and foreign iptables rules, and a second reset
  *   changes nothing.
  */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { loadRegion } from '../../regions/load';
 import type { Region, ResolvedHost } from '../../regions/types';
+import { loadBundle } from '../../playbooks/bundle-manifest';
 import gvisor from '../../playbooks/gvisor';
 import reset from '../../playbooks/reset';
 import site from '../../playbooks/site';
@@ -60,8 +64,18 @@ async function liveNodes(): Promise<LiveNode[]> {
   return doc.items;
 }
 
+/**
+ * Debian's runsc (a real gVisor, older than the pinned release) when the lab's bundle has it (lab/bundle.ts fetches
+ * it with apt), so the sha512 checks below run on a real runsc binary; otherwise the stand-in script.
+ */
+let realRunsc: { binary: Buffer; source: string } | null = null;
+
 beforeAll(async () => {
-  mirror = await startK3sMirror(lab.info.gatewayIp);
+  const bundleDir = (await loadRegion('lab', { labDir: lab.dir })).airgap?.bundleDir;
+  const runsc = bundleDir ? [...loadBundle(bundleDir, { region: 'lab' }).byKey.values()].find((a) => a.component === 'gvisor' && a.asset === 'runsc' && a.source.startsWith('debian:')) : undefined;
+  realRunsc = runsc ? { binary: readFileSync(runsc.path), source: runsc.source } : null;
+  console.log(`playbooks-site: runsc served to the hosts: ${realRunsc ? `${realRunsc.source} (a real gVisor binary)` : 'the runsc TEST FIXTURE script (no Debian runsc in the lab bundle)'}`);
+  mirror = await startK3sMirror(lab.info.gatewayIp, realRunsc ? { gvisor: { runsc: realRunsc.binary } } : {});
 });
 afterAll(async () => {
   await mirror?.close();
@@ -103,6 +117,11 @@ describe('gvisor, site, upgrade and reset on lab hosts', () => {
     expect(await nodeNames(lab, 'lab-1')).toEqual(ALL);
     // gVisor on the run pool (lab-4), containerd template for k3s < 1.31
     expect(await sh('lab-4', 'ls /usr/local/bin')).toMatch(/containerd-shim-runsc-v1[\s\S]*runsc/);
+    if (realRunsc) {
+      // the binary that passed the sha512 check is the real one, and it runs
+      expect((await sh('lab-4', 'sha512sum /usr/local/bin/runsc')).split(' ')[0]).toBe(createHash('sha512').update(realRunsc.binary).digest('hex'));
+      expect(await sh('lab-4', '/usr/local/bin/runsc --version')).toMatch(/^runsc version /);
+    }
     expect(await sh('lab-4', 'cat /var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl')).toContain('runtime_type = "io.containerd.runsc.v1"');
     expect(await exists('lab-1', '/usr/local/bin/runsc')).toBe(false);
     // private network persisted
