@@ -89,7 +89,7 @@ export function resolveRegion(definition: unknown, source: string, options: Reso
       },
     ]);
   }
-  const issues = mergeIssues(checkRegionSchema(definition, label), checkRegionRules(definition, label));
+  const issues = mergeIssues(checkRegionSchema(definition, label), checkRegionRules(definition, label, { giteaSshPort: DEFAULTS.giteaSshPort }));
   const name = (definition as { name?: unknown }).name;
   if (options.expectedName !== undefined && typeof name === 'string' && name !== options.expectedName) {
     issues.unshift({

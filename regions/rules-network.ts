@@ -336,12 +336,13 @@ export function checkRanges(def: Rec, c: IssueSink): void {
 
 /* ------------------------------------------------------------------ ports */
 
-function portOwners(port: number, pool: PoolName | undefined): ReservedPort[] {
-  return [...K3S_PORTS, ...WEB_PORTS].filter((p) => p.port === port && (pool === undefined || !p.pools || p.pools.includes(pool)));
+function portOwners(port: number, pools: readonly PoolName[] | undefined): ReservedPort[] {
+  return [...K3S_PORTS, ...WEB_PORTS].filter((p) => p.port === port && (pools === undefined || !p.pools || p.pools.some((q) => pools.includes(q as PoolName))));
 }
 
-function portProblem(port: number, pool: PoolName | undefined): string | undefined {
-  const owners = portOwners(port, pool);
+/** Why sshd cannot listen on `port` on nodes of `pools` (undefined = any node); undefined when it can. */
+function portProblem(port: number, pools: readonly PoolName[] | undefined): string | undefined {
+  const owners = portOwners(port, pools);
   if (owners.length > 0) {
     return `is the port of ${owners.map((o) => `${o.owner} (${o.protocol.toUpperCase()} ${o.port})`).join(' and ')}`;
   }
@@ -351,13 +352,28 @@ function portProblem(port: number, pool: PoolName | undefined): string | undefin
   return undefined;
 }
 
-const SSH_PORT_EXPECTED = `a port k3s does not use, e.g. 22 or 2222 (not 80, 443, 2379-2381, 5001, 6443, 6444, 8472, 10010, 10248-10259, 51820-51821, nor ${NODE_PORT_RANGE.from}-${NODE_PORT_RANGE.to})`;
+const SSH_PORT_EXPECTED = `a port k3s does not use, e.g. 22 or 2200 (not 80, 443, 2379-2381, 5001, 6443, 6444, 8472, 10010, 10248-10259, 51820-51821, nor ${NODE_PORT_RANGE.from}-${NODE_PORT_RANGE.to})`;
 
-export function checkPorts(def: Rec, c: IssueSink): void {
+/** Pools that have hosts, and those whose hosts (some of them) use the region's ssh.port. */
+function poolsOf(def: Rec): { present: PoolName[]; onRegionPort: PoolName[] } {
+  const pools = rec(def.pools);
+  const present: PoolName[] = [];
+  const onRegionPort: PoolName[] = [];
+  for (const pool of POOL_NAMES) {
+    const hosts = arr(rec(pools?.[pool])?.hosts) ?? [];
+    if (hosts.length === 0) continue;
+    present.push(pool);
+    if (hosts.some((h) => int(rec(h)?.sshPort) === undefined)) onRegionPort.push(pool);
+  }
+  return { present, onRegionPort };
+}
+
+export function checkPorts(def: Rec, c: IssueSink, defaultGiteaSshPort?: number): void {
   const ssh = rec(def.ssh);
   const regionPort = int(ssh?.port);
+  const { present, onRegionPort } = poolsOf(def);
   if (regionPort !== undefined) {
-    const problem = portProblem(regionPort, undefined);
+    const problem = portProblem(regionPort, onRegionPort);
     if (problem) c.add(['ssh', 'port'], regionPort, problem, SSH_PORT_EXPECTED, 'pick another sshd port: the two would fight over the socket, or k3s traffic would reach sshd (or sshd traffic k3s) and the runner is locked out');
   }
   const pools = rec(def.pools);
@@ -365,33 +381,38 @@ export function checkPorts(def: Rec, c: IssueSink): void {
     arr(rec(pools?.[pool])?.hosts)?.forEach((h, i) => {
       const port = int(rec(h)?.sshPort);
       if (port === undefined) return;
-      const problem = portProblem(port, pool);
+      const problem = portProblem(port, [pool]);
       if (problem) c.add(['pools', pool, 'hosts', i, 'sshPort'], port, problem, SSH_PORT_EXPECTED, `pick another sshd port for this ${pool} host`);
     });
   }
 
-  // Gitea's SSH LoadBalancer: ServiceLB publishes its port as a hostPort on the nodes, next to Traefik's 80/443.
+  // Git SSH: Gitea's LoadBalancer Service, which ServiceLB publishes as a hostPort on the git-SSH pool only
+  // (ops, else ctrl: regions/k3s-cluster.ts gitSshPool, the nodes labelled svccontroller.k3s.cattle.io/enablelb).
   const gitea = rec(rec(def.platform)?.gitea);
-  const giteaPort = int(gitea?.sshPort);
-  if (giteaPort !== undefined) {
-    const owners = portOwners(giteaPort, undefined);
-    if (owners.length > 0) {
-      c.add(['platform', 'gitea', 'sshPort'], giteaPort, `is the port of ${owners.map((o) => `${o.owner} (${o.protocol.toUpperCase()} ${o.port})`).join(' and ')}`, 'a port of its own for git over SSH, e.g. 2222', 'ServiceLB publishes this port as a hostPort on the nodes; two services cannot share one port of one node');
-    }
-    // Only an explicit gitea.sshPort is compared with the hosts' sshd port here: the default (22) is the
-    // git SSH port issue of the platform model check (issue 8), which moves it.
-    const hostPorts = new Map<number, readonly Segment[]>();
-    if (regionPort !== undefined) hostPorts.set(regionPort, ['ssh', 'port']);
-    else hostPorts.set(22, ['ssh', 'port']);
-    for (const pool of POOL_NAMES) {
-      arr(rec(pools?.[pool])?.hosts)?.forEach((h, i) => {
-        const port = int(rec(h)?.sshPort);
-        if (port !== undefined && !hostPorts.has(port)) hostPorts.set(port, ['pools', pool, 'hosts', i, 'sshPort']);
-      });
-    }
-    const clash = hostPorts.get(giteaPort);
-    if (clash) {
-      c.add(['platform', 'gitea', 'sshPort'], giteaPort, `is also the hosts' own SSH port (${pathOf(...clash)}${regionPort === undefined && clash[0] === 'ssh' ? ', default 22' : ''})`, 'a port no host uses for sshd, e.g. 2222', "ServiceLB's hostPort DNATs this port to Gitea before the host's sshd sees it: `ssh` to the nodes (and the runner) would reach Gitea and the region is locked out");
+  const explicit = int(gitea?.sshPort);
+  const giteaPort = explicit ?? defaultGiteaSshPort;
+  if (giteaPort === undefined) return;
+  const gitPool: PoolName = present.includes('ops') ? 'ops' : 'ctrl';
+  const owners = portOwners(giteaPort, [gitPool]);
+  if (owners.length > 0 && explicit !== undefined) {
+    c.add(['platform', 'gitea', 'sshPort'], giteaPort, `is the port of ${owners.map((o) => `${o.owner} (${o.protocol.toUpperCase()} ${o.port})`).join(' and ')}`, 'a port of its own for git over SSH, e.g. 2222', `ServiceLB publishes this port as a hostPort on the ${gitPool} nodes; two services cannot share one port of one node`);
+  }
+  // Every sshd port on the git-SSH pool (the region's, or a host's own) against the git SSH port.
+  const clashes: Segment[][] = [];
+  const hosts = arr(rec(rec(def.pools)?.[gitPool])?.hosts) ?? [];
+  hosts.forEach((h, i) => {
+    const own = int(rec(h)?.sshPort);
+    const port = own ?? regionPort ?? 22;
+    if (port !== giteaPort) return;
+    const at: Segment[] = own !== undefined ? ['pools', gitPool, 'hosts', i, 'sshPort'] : ['ssh', 'port'];
+    if (!clashes.some((p) => pathOf(...p) === pathOf(...at))) clashes.push(at);
+  });
+  for (const at of clashes) {
+    const hostWord = `the ${gitPool} hosts' sshd`;
+    if (explicit !== undefined) {
+      c.add(['platform', 'gitea', 'sshPort'], giteaPort, `is also ${hostWord} port (${pathOf(...at)}${regionPort === undefined && at[0] === 'ssh' ? ', default 22' : ''})`, 'a port no host uses for sshd, e.g. 2222', "ServiceLB's hostPort DNATs this port to Gitea before the host's sshd sees it: `ssh` to those nodes (and the runner) would reach Gitea and they are locked out");
+    } else {
+      c.add(at, giteaPort, `is also the git SSH port (platform.gitea.sshPort, default ${giteaPort}), which ServiceLB publishes on the ${gitPool} nodes`, `an sshd port other than ${giteaPort}, e.g. 22`, "ServiceLB's hostPort DNATs this port to Gitea before the host's sshd sees it: `ssh` to those nodes (and the runner) would reach Gitea; change this sshd port or set platform.gitea.sshPort to another port");
     }
   }
 }

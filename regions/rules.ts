@@ -540,11 +540,17 @@ function checkSsh(def: Rec, c: Collector): void {
 
 /* ------------------------------------------------------------------ entry point */
 
+/** Defaults the rules need to judge a value that is left out (regions/resolve.ts DEFAULTS, passed in to keep imports one-way). */
+export interface RuleDefaults {
+  /** The git SSH port when platform.gitea.sshPort is not set. */
+  readonly giteaSshPort?: number;
+}
+
 /**
  * Runs every cross-field rule over a definition (already schema-checked, possibly with schema issues)
  * and returns the issues, in definition order per rule group.
  */
-export function checkRegionRules(definition: unknown, region: string): RegionIssue[] {
+export function checkRegionRules(definition: unknown, region: string, defaults: RuleDefaults = {}): RegionIssue[] {
   const def = rec(definition);
   if (!def) return [];
   const c = new Collector();
@@ -564,7 +570,7 @@ export function checkRegionRules(definition: unknown, region: string): RegionIss
   checkAddresses(def, c);
   checkAllowLists(def, c, optIns, used);
   checkRanges(def, c);
-  checkPorts(def, c);
+  checkPorts(def, c, defaults.giteaSshPort);
   checkCertificates(def, c);
   checkScheduling(def, c);
   checkUnitsAndVersions(def, c);

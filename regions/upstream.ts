@@ -93,13 +93,13 @@ export const K3S_PORTS: readonly ReservedPort[] = [
 ];
 
 /**
- * The web entrypoints: k3s's Traefik is a LoadBalancer Service on 80 and 443, which ServiceLB publishes
- * as hostPorts on the nodes (k3s manifests/traefik.yaml; pkg/cloudprovider/servicelb.go `newDaemonSet`).
- * A hostPort is DNATed before the host's input path, so a host service on that port is shadowed.
+ * The web entrypoints: Traefik runs on the run pool with hostPorts 80 and 443 (regions/k3s-cluster.ts, the
+ * HelmChartConfig the k3s playbook ships). A hostPort is DNATed before the host's input path, so a host
+ * service on that port of a run node is shadowed.
  */
 export const WEB_PORTS: readonly ReservedPort[] = [
-  { port: 80, protocol: 'tcp', owner: 'the web entrypoint (Traefik through ServiceLB, HTTP)' },
-  { port: 443, protocol: 'tcp', owner: 'the web entrypoint (Traefik through ServiceLB, HTTPS)' },
+  { port: 80, protocol: 'tcp', owner: 'the web entrypoint (Traefik hostPort, HTTP)', pools: ['run'] },
+  { port: 443, protocol: 'tcp', owner: 'the web entrypoint (Traefik hostPort, HTTPS)', pools: ['run'] },
 ];
 
 /**

@@ -115,7 +115,7 @@ describe('defaults and merging', () => {
   it('merges pool and host vars and labels, host winning; host sshPort overrides ssh.port', () => {
     const r: Region = resolveRegion(
       variant((d) => {
-        d.ssh.port = 2222;
+        d.ssh.port = 2200; // not 2222: that is the git SSH port on the ops nodes
         d.pools.run.vars = { zone: 'fsn1', disks: 2 };
         d.pools.run.labels = { 'platform/tier': 'a' };
         d.pools.run.hosts[1].vars = { disks: 4, nvme: true };
@@ -128,8 +128,8 @@ describe('defaults and merging', () => {
     expect(run1?.vars).toEqual({ zone: 'fsn1', disks: 2 });
     expect(run2?.vars).toEqual({ zone: 'fsn1', disks: 4, nvme: true });
     expect(run2?.labels).toEqual({ 'platform/tier': 'b', [POOL_LABEL]: 'run' });
-    expect([run1?.sshPort, run2?.sshPort]).toEqual([2222, 22022]);
-    expect(r.ssh.port).toBe(2222);
+    expect([run1?.sshPort, run2?.sshPort]).toEqual([2200, 22022]);
+    expect(r.ssh.port).toBe(2200);
   });
 
   it('keeps explicit platform hosts and resolves a relative known_hosts path from the repository root', () => {

@@ -199,7 +199,7 @@ const ports: Case[] = [
   {
     name: 'the SSH port on the HTTPS entrypoint',
     change: (d) => (d.ssh.port = 443),
-    line: `${R}ssh.port 443 is the port of the web entrypoint (Traefik through ServiceLB, HTTPS) (TCP 443)`,
+    line: `${R}ssh.port 443 is the port of the web entrypoint (Traefik hostPort, HTTPS) (TCP 443)`,
     fix: 'pick another sshd port',
   },
   {
@@ -220,10 +220,25 @@ const ports: Case[] = [
       d.pools.ops.hosts[0].sshPort = 2222;
       d.platform.gitea.sshPort = 2222;
     },
-    line: `${R}platform.gitea.sshPort 2222 is also the hosts' own SSH port (pools.ops.hosts[0].sshPort) (expected a port no host uses for sshd, e.g. 2222)`,
-    fix: 'the region is locked out',
+    line: `${R}platform.gitea.sshPort 2222 is also the ops hosts' sshd port (pools.ops.hosts[0].sshPort) (expected a port no host uses for sshd, e.g. 2222)`,
+    fix: 'they are locked out',
   },
 ];
+
+ports.push(
+  {
+    name: "an ops host's SSH port on the default git SSH port",
+    change: (d) => (d.pools.ops.hosts[0].sshPort = 2222),
+    line: `${R}pools.ops.hosts[0].sshPort 2222 is also the git SSH port (platform.gitea.sshPort, default 2222), which ServiceLB publishes on the ops nodes (expected an sshd port other than 2222, e.g. 22)`,
+    fix: 'change this sshd port or set platform.gitea.sshPort',
+  },
+  {
+    name: 'the region SSH port on the default git SSH port',
+    change: (d) => (d.ssh.port = 2222),
+    line: `${R}ssh.port 2222 is also the git SSH port (platform.gitea.sshPort, default 2222), which ServiceLB publishes on the ops nodes`,
+    fix: 'would reach Gitea',
+  },
+);
 
 const certificates: Case[] = [
   {
@@ -377,6 +392,8 @@ for (const [title, cases] of classes) {
 describe('what stays allowed', () => {
   it.each([
     ['a run host SSH port that is only an etcd port on servers', (d: Mutable) => (d.pools.run.hosts[0].sshPort = 2380)],
+    ['a build host SSH port on the git SSH port, which only the ops nodes publish', (d: Mutable) => (d.pools.build.hosts[0].sshPort = 2222)],
+    ['an ops host SSH port on 443, which only the run nodes publish', (d: Mutable) => (d.pools.ops.hosts[0].sshPort = 443)],
     ['a gVisor point release', (d: Mutable) => (d.k3s.gvisorVersion = '20241104.0')],
     ['an image pinned by digest', (d: Mutable) => (d.platform.rdevApi.image = `ghcr.io/orchard9/rdev-api@sha256:${'a'.repeat(64)}`)],
     ['a version tag with a suffix', (d: Mutable) => (d.platform.rdevApi.image = 'ghcr.io/orchard9/rdev-api:v0.10.25-rc1')],
