@@ -15,22 +15,17 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { tgz } from '../bundle/tar';
-import { archOf, regionArtifacts, type Arch, type ArtifactSpec } from '../playbooks/artifacts';
+import { archOf, releaseArtifacts, type Arch, type ArtifactSpec, type ArtifactVersions } from '../playbooks/artifacts';
 import { BUNDLE_FORMAT, loadBundle, MANIFEST_FILE, sha256File, type BundleArtifact, type BundleManifest } from '../playbooks/bundle-manifest';
 import { labRoot } from './paths';
 
 export const K3S_FIXTURE = fileURLToPath(new URL('../test/fixtures/k3s-test-fixture', import.meta.url));
 
-export interface LabVersions {
-  readonly version: string;
-  readonly gvisorVersion: string;
-  readonly certManagerVersion: string;
-}
-
 export interface LabBundleOptions {
   /** The lab folder; the bundle goes to `<labDir>/bundle`. */
   readonly labDir: string;
-  readonly versions: LabVersions;
+  /** The lab region's pinned releases (artifactVersions of the resolved lab region). */
+  readonly versions: ArtifactVersions;
   /** A bundle made by `npm run bundle` whose real artifacts are used where it has them. */
   readonly realBundleDir?: string;
   readonly log?: (line: string) => void;
@@ -113,7 +108,7 @@ export async function prepareLabBundle(options: LabBundleOptions): Promise<LabBu
   const log = options.log ?? (() => undefined);
   const dir = join(options.labDir, 'bundle');
   const arch = labArch();
-  const specs = regionArtifacts({ k3s: options.versions }, arch);
+  const specs = releaseArtifacts(options.versions, arch);
   const real = options.realBundleDir ? loadBundle(options.realBundleDir, { region: 'lab' }) : null;
   mkdirSync(dir, { recursive: true });
   const work = mkdtempSync(join(dir, '.work-'));
