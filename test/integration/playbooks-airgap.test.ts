@@ -1,7 +1,7 @@
 /**
  * The lab runs `site` offline, as a new user would: `npm run lab -- up 4` wrote an air-gap bundle (the hosts have no
  * internet) and `npm run play -- lab site` pushes every file from it over SSH. The real CLI process: exit 0, the
- * output names the stand-ins, a second run changes nothing; the HelmChart carries the bundled chart; a tampered
+ * output names the stand-ins, a second run and a check run change nothing; the HelmChart carries the bundled chart; a tampered
  * bundle is refused before any host is contacted.
  */
 import { execFile } from 'node:child_process';
@@ -52,6 +52,9 @@ describe('npm run play -- lab site, offline from the lab bundle', () => {
     const second = await playCli(['lab', 'site', '--var', kubeconfig], lab.dir);
     expect(second.code, second.stderr).toBe(0);
     for (const [host, r] of Object.entries(recap(second.stdout))) expect({ host, changed: r.changed, failed: r.failed }).toEqual({ host, changed: 0, failed: 0 });
+    const check = await playCli(['lab', 'site', '--check', '--var', kubeconfig], lab.dir);
+    expect(check.code, check.stderr).toBe(0);
+    for (const [host, r] of Object.entries(recap(check.stdout))) expect({ host, changed: r.changed, failed: r.failed }).toEqual({ host, changed: 0, failed: 0 });
 
     // What landed: the bundle's bytes, a real (older) runsc on the run pool, the chart inside the HelmChart.
     const bundle = loadBundle(join(lab.dir, 'bundle'), { region: 'lab' });
