@@ -6,7 +6,8 @@
  * file with that sha256; owner/mode drift is fixed without a copy.
  */
 import { statSync } from 'node:fs';
-import { change, ok, sh, ValidationError, type Task } from '../core';
+import { change, ok, pathSubject, predict, sh, touches, ValidationError, type Task } from '../core';
+import { pathExists } from './facts/command-status';
 import { fileState } from './facts/file-state';
 import { normMode, validateFileSpec } from './file-spec';
 
@@ -46,7 +47,7 @@ export const bundleFile: Task<BundleFileArgs> = {
       const fix = [];
       if (s.owner !== 'root' || s.group !== 'root') fix.push(sh`chown root:root ${a.path}`);
       if (normMode(s.mode ?? '') !== mode) fix.push(sh`chmod ${mode} ${a.path}`);
-      return fix.length ? change(`${a.path}: owner/mode`, fix) : ok(`${a.path} is ${a.label} (sha256 ${a.sha256.slice(0, 12)}…)`);
+      return fix.length ? change(`${a.path}: owner/mode`, fix, { predicts: [predict(fileState(a.path), { ...s, owner: 'root', group: 'root', mode })] }) : ok(`${a.path} is ${a.label} (sha256 ${a.sha256.slice(0, 12)}…)`);
     }
     if (s.kind !== 'file' && s.kind !== 'absent') throw new ValidationError(`bundle.file ${a.path} on '${host.name}': the path is a ${s.kind} (expected a regular file or nothing; fix: remove it by hand after checking what it is)`);
     const size = statSync(a.localPath).size;
@@ -63,6 +64,14 @@ export const bundleFile: Task<BundleFileArgs> = {
         ].join('\n'),
         display: `verify sha256 ${a.sha256} on the host, then move it to ${a.path} (mode ${mode})`,
       },
-    ]);
+    ], {
+      // Exactly the manifest's file (size and sha256 known), so later steps and check mode plan against it.
+      predicts: [
+        predict(fileState(a.path), { kind: 'file', mode, owner: 'root', group: 'root', size, sha256: a.sha256 }),
+        predict(pathExists(a.path), true),
+        touches(pathSubject(dir)),
+        touches(pathSubject(staging)),
+      ],
+    });
   },
 };
