@@ -15,17 +15,22 @@ import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { $ } from 'zx';
 import { tgz } from '../bundle/tar';
-import { archOf, releaseArtifacts, type Arch, type ArtifactSpec, type ArtifactVersions } from '../playbooks/artifacts';
+import { archOf, regionArtifacts, type Arch, type ArtifactSpec } from '../playbooks/artifacts';
 import { BUNDLE_FORMAT, loadBundle, MANIFEST_FILE, sha256File, type BundleArtifact, type BundleManifest } from '../playbooks/bundle-manifest';
 import { labRoot } from './paths';
 
 export const K3S_FIXTURE = fileURLToPath(new URL('../test/fixtures/k3s-test-fixture', import.meta.url));
 
+export interface LabVersions {
+  readonly version: string;
+  readonly gvisorVersion: string;
+  readonly certManagerVersion: string;
+}
+
 export interface LabBundleOptions {
   /** The lab folder; the bundle goes to `<labDir>/bundle`. */
   readonly labDir: string;
-  /** The lab region's pinned releases (artifactVersions of the resolved lab region). */
-  readonly versions: ArtifactVersions;
+  readonly versions: LabVersions;
   /** A bundle made by `npm run bundle` whose real artifacts are used where it has them. */
   readonly realBundleDir?: string;
   readonly log?: (line: string) => void;
@@ -108,7 +113,7 @@ export async function prepareLabBundle(options: LabBundleOptions): Promise<LabBu
   const log = options.log ?? (() => undefined);
   const dir = join(options.labDir, 'bundle');
   const arch = labArch();
-  const specs = releaseArtifacts(options.versions, arch);
+  const specs = regionArtifacts({ k3s: options.versions }, arch);
   const real = options.realBundleDir ? loadBundle(options.realBundleDir, { region: 'lab' }) : null;
   mkdirSync(dir, { recursive: true });
   const work = mkdtempSync(join(dir, '.work-'));

@@ -1,8 +1,7 @@
 /** `labUp`: brings a lab of n hosts up (or makes sure an existing one is fully up) and waits until all are ready. */
 import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifactVersions } from '../playbooks/artifacts';
-import { resolveRegion } from '../regions/resolve';
+import euCentral1 from '../regions/eu-central-1';
 import { labLayout, type LabLayout } from './addressing';
 import { prepareLabBundle } from './bundle';
 import { LabError } from './errors';
@@ -34,13 +33,6 @@ function raiseInotifyLimits(): void {
 function writeAtomic(path: string, content: string, mode = 0o644): void {
   writeFileSync(`${path}.tmp`, content, { mode });
   renameSync(`${path}.tmp`, path);
-}
-
-/** The releases the lab region pins (what its bundle must hold), from the region as the runner will load it. */
-function labVersions(layout: LabLayout): ReturnType<typeof artifactVersions> {
-  const dir = labDir(layout.id);
-  const def = labRegion(layout, { privateKeyPath: join(dir, 'id_ed25519'), knownHostsPath: join(dir, 'known_hosts'), bundleDir: join(dir, 'bundle') });
-  return artifactVersions(resolveRegion(def, 'lab.region.json', { baseDir: dir }));
 }
 
 async function writeRegionFiles(layout: LabLayout, hostKeys: readonly string[], bundleDir: string): Promise<void> {
@@ -97,7 +89,7 @@ export async function labUp(options: LabUpOptions): Promise<LabInfo> {
   const hostKeys = await Promise.all(layout.hosts.map((h) => ensureHost(layout, rootfs, h, clientKey)));
   // The hosts have no internet: everything the playbooks install comes from the lab's bundle (real artifacts from
   // options.bundle / $LAB_BUNDLE where it has them, clearly labelled stand-ins otherwise).
-  const bundle = await prepareLabBundle({ labDir: dir, versions: labVersions(layout), log, ...(options.bundle ?? process.env['LAB_BUNDLE'] ? { realBundleDir: options.bundle ?? process.env['LAB_BUNDLE'] } : {}) });
+  const bundle = await prepareLabBundle({ labDir: dir, versions: euCentral1.k3s, log, ...(options.bundle ?? process.env['LAB_BUNDLE'] ? { realBundleDir: options.bundle ?? process.env['LAB_BUNDLE'] } : {}) });
   await writeRegionFiles(layout, hostKeys, bundle.dir);
   log(`lab '${id}': hosts launched in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting until each is ready over SSH`);
   const timeout = options.readyTimeoutSeconds ?? 120;

@@ -73,26 +73,9 @@ export function artifactKey(component: Component, version: string, arch: Arch | 
   return `${component}/${version}/${arch}/${asset}`;
 }
 
-/** The releases a bundle holds (named as in the region's version table). */
-export interface ArtifactVersions {
-  readonly k3s: string;
-  readonly gvisor: string;
-  readonly certManager: string;
-}
-
-/** A region's pinned releases of what a bundle holds: the one place that knows where a region keeps them. */
-export function artifactVersions(region: Pick<Region, 'k3s'>): ArtifactVersions {
-  return { k3s: region.k3s.version, gvisor: region.k3s.gvisorVersion, certManager: region.k3s.certManagerVersion };
-}
-
 /** The artifacts of the region's pinned versions for one architecture (plus the architecture-independent chart). */
-export function regionArtifacts(region: Pick<Region, 'k3s'>, arch: Arch): ArtifactSpec[] {
-  return releaseArtifacts(artifactVersions(region), arch);
-}
-
-/** The artifacts of these releases for one architecture (plus the architecture-independent chart). */
-export function releaseArtifacts(v: ArtifactVersions, arch: Arch): ArtifactSpec[] {
-  const k = { version: v.k3s, gvisorVersion: v.gvisor, certManagerVersion: v.certManager };
+export function regionArtifacts(region: { readonly k3s: Pick<Region['k3s'], 'version' | 'gvisorVersion' | 'certManagerVersion'> }, arch: Arch): ArtifactSpec[] {
+  const k = region.k3s;
   const k3sBase = `${K3S_RELEASES}/${encodeURIComponent(k.version)}`;
   const sums = { url: `${k3sBase}/sha256sum-${arch}.txt`, algorithm: 'sha256' as const };
   const k3sBinary = arch === 'amd64' ? 'k3s' : `k3s-${arch}`;
