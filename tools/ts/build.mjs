@@ -5,7 +5,18 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
-import { compile, REPO_ROOT } from './compile.mjs';
+
+// Without esbuild (an install without devDependencies) there is nothing to fill the cache with: say so, do not fail
+// the install; the CLIs then need the devDependencies anyway.
+let compile;
+let REPO_ROOT;
+try {
+  ({ compile, REPO_ROOT } = await import('./compile.mjs'));
+  await import('esbuild');
+} catch (e) {
+  process.stderr.write(`tools/ts/build: compile cache not filled (${e.message.split('\n')[0]}); install the devDependencies (npm ci) to run the CLIs\n`);
+  process.exit(0);
+}
 
 const DIRS = ['cli', 'playbooks', 'regions', 'synth', 'constructs', 'lab', 'review', 'bench'];
 
