@@ -152,7 +152,7 @@ export async function buildBundle(options: BuildBundleOptions): Promise<BuildBun
         if (!spec.asset.startsWith('sha256sum-')) {
           const t = await text(sumsUrl);
           const sum = sumFor(t, spec.asset, spec.upstreamChecksum.algorithm === 'sha256' ? 64 : 128);
-          if (!sum) throw new BundleError(`${file}: ${sumsUrl} lists no ${spec.upstreamChecksum.algorithm} for '${spec.asset}' (expected a '<hex>  ${spec.asset}' line; fix: check k3s.version/gvisorVersion, or the mirror's layout)`);
+          if (!sum) throw new BundleError(`${file}: ${sumsUrl} lists no ${spec.upstreamChecksum.algorithm} for '${spec.asset}' (expected a '<hex>  ${spec.asset}' line; fix: check versions.k3s/versions.gvisor, or the mirror's layout)`);
           expected = { algorithm: spec.upstreamChecksum.algorithm, sum, url: sumsUrl };
         }
       }

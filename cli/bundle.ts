@@ -74,7 +74,7 @@ export async function main(argv: readonly string[]): Promise<number> {
   const region = await loadRegion(positionals[0]!, values['lab-dir'] ? { labDir: values['lab-dir'] } : {});
   const out = resolve(values.out ?? region.airgap?.bundleDir ?? resolve(REPO_ROOT, 'bundles', region.name));
   const log = (l: string) => void process.stdout.write(`${l}\n`);
-  log(`bundle for ${region.name}: k3s ${region.k3s.version}, gVisor ${region.k3s.gvisorVersion}, cert-manager ${region.k3s.certManagerVersion} -> ${out}`);
+  log(`bundle for ${region.name}: k3s ${region.versions.k3s}, gVisor ${region.versions.gvisor}, cert-manager ${region.versions.certManager} -> ${out}`);
   const mirror = values.mirror?.replace(/\/+$/, '');
   const res = await buildBundle({
     region,

@@ -13,7 +13,7 @@ const USAGE = `Usage: npm run synth [-- <region>...] [--out <dir>] [--regions-di
 
 Synthesizes regions into Kustomize-ready folders: <out>/<region>/kustomization.yaml, NN-<component>.yaml
 in apply order, and components/<name>/ (Kustomize components for namespaces rdev-api creates).
-Every region is loaded, composed and validated (strict Kubernetes 1.28 / cert-manager schemas,
+Every region is loaded, composed and validated (strict schemas of the region's Kubernetes minor / cert-manager,
 cross references, tenant isolation) before anything is written; when one fails, nothing is written.
 <out>/<region>/secrets/ (git-ignored env files, see \`npm run secrets\`) is never touched.
 

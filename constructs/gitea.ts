@@ -1,7 +1,7 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CONFIG_CHECKSUM_ANNOTATION, sha256 } from './checksum';
-import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPinnedVersion, checkPort, checkQuantity, fail } from './construct-error';
+import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPinnedImage, checkPinnedVersion, checkPort, checkQuantity, fail } from './construct-error';
 import { renderGiteaAppIni, type GiteaDatabaseSettings } from './gitea-app-ini';
 import { appLabels, selectorLabels, stableLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
@@ -29,8 +29,10 @@ const SECRETS_DIR = '/etc/gitea-secrets';
 
 export interface GiteaProps {
   readonly namespace: string;
-  /** Gitea release, e.g. `1.22.6`; the image is `gitea/gitea:<version>-rootless`. */
+  /** Gitea release, e.g. `1.26.4` (the version label). */
   readonly version: string;
+  /** The rootless image of that release, e.g. `docker.gitea.com/gitea:1.26.4-rootless` (regions/versions.ts imagesOf). */
+  readonly image: string;
   /** Public HTTP host, e.g. `git.example.com`. */
   readonly host: string;
   /** Host in SSH clone URLs. @default host */
@@ -76,9 +78,13 @@ export class Gitea extends Construct {
     super(scope, id);
     const where = `Gitea '${id}'`;
     checkDnsLabel(where, 'namespace', props.namespace);
-    checkPinnedVersion(where, 'version', props.version, '1.22.6');
+    checkPinnedVersion(where, 'version', props.version, '1.26.4');
     if (props.version.endsWith('-rootless')) {
-      fail(where, 'version', props.version, 'already carries the -rootless suffix', "the bare release, e.g. '1.22.6'", 'drop the suffix; the construct appends it');
+      fail(where, 'version', props.version, 'carries the -rootless suffix', "the bare release, e.g. '1.26.4'", 'drop the suffix; it belongs to the image tag');
+    }
+    checkPinnedImage(where, 'image', props.image);
+    if (!props.image.endsWith(`:${props.version}-rootless`)) {
+      fail(where, 'image', props.image, `is not the rootless image of ${props.version}`, `an image tagged '${props.version}-rootless'`, 'the construct mounts the rootless layout (/var/lib/gitea, /etc/gitea); take the image from regions/versions.ts imagesOf()');
     }
     checkHostName(where, 'host', props.host);
     const sshHost = props.sshHost ?? props.host;
@@ -98,7 +104,7 @@ export class Gitea extends Construct {
 
     this.namespace = props.namespace;
     const version = props.version;
-    const image = `gitea/gitea:${version}-rootless`;
+    const image = props.image;
     const labels = appLabels({ name: 'gitea', component: 'git', version });
     this.podLabels = selectorLabels({ name: 'gitea', component: 'git', version });
     const ns = props.namespace;

@@ -30,6 +30,8 @@ export interface NamespacesProps {
   readonly buildsTolerateTaints?: readonly TaintSpec[];
   /** Version label (the cluster's k3s release). */
   readonly version: string;
+  /** Kubernetes minor the cluster runs, e.g. `1.35`: the Pod Security Standards version enforced. */
+  readonly kubernetesMinor: string;
 }
 
 /**
@@ -51,6 +53,9 @@ export class Namespaces extends Construct {
     checkDnsLabel(where, 'platformNamespace', props.platformNamespace);
     checkDnsLabel(where, 'projectsNamespace', props.projectsNamespace);
     checkDnsLabel(where, 'buildsNamespace', props.buildsNamespace);
+    if (!/^1\.[0-9]{1,2}$/.test(props.kubernetesMinor)) {
+      fail(where, 'kubernetesMinor', props.kubernetesMinor, 'is not a Kubernetes minor', "e.g. '1.35'", 'pass kubernetesMinor(versions.k3s) from regions/versions.ts');
+    }
     const names = [props.platformNamespace, props.projectsNamespace, props.buildsNamespace];
     if (new Set(names).size !== names.length) {
       fail(where, 'namespaces', names, 'are not distinct', 'three different names for platform, projects and builds', 'give each namespace its own name');
@@ -63,20 +68,20 @@ export class Namespaces extends Construct {
     this.platform = new k8s.KubeNamespace(this, 'Platform', {
       metadata: {
         name: props.platformNamespace,
-        labels: { ...labelsOf(props.platformNamespace), ...podSecurity('restricted') },
+        labels: { ...labelsOf(props.platformNamespace), ...podSecurity('restricted', props.kubernetesMinor) },
       },
     });
     this.projects = new k8s.KubeNamespace(this, 'Projects', {
       metadata: {
         name: props.projectsNamespace,
-        labels: { ...labelsOf(props.projectsNamespace), [TENANT_LABEL]: 'true', ...podSecurity('baseline') },
+        labels: { ...labelsOf(props.projectsNamespace), [TENANT_LABEL]: 'true', ...podSecurity('baseline', props.kubernetesMinor) },
         annotations: { [NODE_SELECTOR_ANNOTATION]: selectorText(props.tenantNodeSelector) },
       },
     });
     this.builds = new k8s.KubeNamespace(this, 'Builds', {
       metadata: {
         name: props.buildsNamespace,
-        labels: { ...labelsOf(props.buildsNamespace), 'platform/builds': 'true', ...podSecurity('baseline') },
+        labels: { ...labelsOf(props.buildsNamespace), 'platform/builds': 'true', ...podSecurity('baseline', props.kubernetesMinor) },
         ...(buildsAnnotations(props) ? { annotations: buildsAnnotations(props) } : {}),
       },
     });
@@ -104,10 +109,10 @@ function buildsAnnotations(props: NamespacesProps): Record<string, string> | und
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function podSecurity(level: 'restricted' | 'baseline'): Record<string, string> {
+function podSecurity(level: 'restricted' | 'baseline', kubernetesMinor: string): Record<string, string> {
   return {
     'pod-security.kubernetes.io/enforce': level,
-    'pod-security.kubernetes.io/enforce-version': 'v1.28',
+    'pod-security.kubernetes.io/enforce-version': `v${kubernetesMinor}`,
     'pod-security.kubernetes.io/warn': level,
   };
 }

@@ -1,6 +1,6 @@
 import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
-import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkNotEmpty, checkPinnedVersion, checkPositiveInteger, checkQuantity } from './construct-error';
+import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkNotEmpty, checkPinnedImage, checkPinnedVersion, checkPositiveInteger, checkQuantity } from './construct-error';
 import { appLabels, selectorLabels, stableLabels } from './labels';
 import { placementSpec, tolerationFor, type Placement, type TaintSpec } from './placement';
 import type { SecretRequirement } from './secret-requirement';
@@ -44,6 +44,10 @@ export interface WoodpeckerProps {
   readonly namespace: string;
   /** Woodpecker release, e.g. `v2.8.3` (server and agent images share it). */
   readonly version: string;
+  /** Server image of that release, e.g. `docker.io/woodpeckerci/woodpecker-server:v3.17.0` (regions/versions.ts imagesOf). */
+  readonly serverImage: string;
+  /** Agent image of the same release. */
+  readonly agentImage: string;
   /** Public host of the Woodpecker UI, e.g. `ci.example.com`. */
   readonly host: string;
   /** Public host of Gitea, e.g. `git.example.com` (OAuth login goes through the browser). */
@@ -99,7 +103,9 @@ export class Woodpecker extends Construct {
     const where = `Woodpecker '${id}'`;
     checkDnsLabel(where, 'namespace', props.namespace);
     checkDnsLabel(where, 'pipelineNamespace', props.pipelineNamespace);
-    checkPinnedVersion(where, 'version', props.version, 'v2.8.3');
+    checkPinnedVersion(where, 'version', props.version, 'v3.17.0');
+    checkPinnedImage(where, 'serverImage', props.serverImage);
+    checkPinnedImage(where, 'agentImage', props.agentImage);
     checkHostName(where, 'host', props.host);
     checkHostName(where, 'giteaHost', props.giteaHost);
     checkNotEmpty(where, 'admins', props.admins, "at least one Gitea user name, e.g. ['platform-admin']");
@@ -188,7 +194,7 @@ export class Woodpecker extends Construct {
             containers: [
               {
                 name: 'server',
-                image: `woodpeckerci/woodpecker-server:${version}`,
+                image: props.serverImage,
                 imagePullPolicy: 'IfNotPresent',
                 env: [
                   { name: 'WOODPECKER_HOST', value: `https://${props.host}` },
@@ -294,7 +300,7 @@ export class Woodpecker extends Construct {
             containers: [
               {
                 name: 'agent',
-                image: `woodpeckerci/woodpecker-agent:${version}`,
+                image: props.agentImage,
                 imagePullPolicy: 'IfNotPresent',
                 env: backendEnv,
                 ports: [{ name: 'health', containerPort: AGENT_HEALTH_PORT, protocol: 'TCP' }],

@@ -39,8 +39,10 @@ const HTPASSWD_SCRIPT = [
 
 export interface ZotProps {
   readonly namespace: string;
-  /** zot release, e.g. `v2.1.2`; the image is `ghcr.io/project-zot/zot-linux-amd64:<version>`. */
+  /** zot release, e.g. `v2.1.20` (the version label). */
   readonly version: string;
+  /** The multi-arch image of that release, e.g. `ghcr.io/project-zot/zot:v2.1.20` (regions/versions.ts imagesOf). */
+  readonly image: string;
   /** Public host of the registry UI/API, e.g. `registry.example.com`. */
   readonly host: string;
   readonly storageClassName: string;
@@ -66,9 +68,9 @@ export interface ZotProps {
   readonly adminUser?: string;
   /**
    * Pinned official httpd image (its `htpasswd` at /usr/local/apache2/bin does bcrypt), run as an init
-   * container. @default 'httpd:2.4.62-alpine'
+   * container, e.g. `docker.io/library/httpd:2.4.62-alpine` (regions/versions.ts imagesOf).
    */
-  readonly htpasswdImage?: string;
+  readonly htpasswdImage: string;
 }
 
 const DEFAULT_RESOURCES: ResourceSpec = { cpuRequest: '100m', memoryRequest: '128Mi', cpuLimit: '1', memoryLimit: '512Mi' };
@@ -139,7 +141,8 @@ export class Zot extends Construct {
     super(scope, id);
     const where = `Zot '${id}'`;
     checkDnsLabel(where, 'namespace', props.namespace);
-    checkPinnedVersion(where, 'version', props.version, 'v2.1.2');
+    checkPinnedVersion(where, 'version', props.version, 'v2.1.20');
+    checkPinnedImage(where, 'image', props.image);
     checkHostName(where, 'host', props.host);
     checkDnsSubdomain(where, 'storageClassName', props.storageClassName);
     const storageSize = props.storageSize ?? '50Gi';
@@ -162,7 +165,7 @@ export class Zot extends Construct {
     if (ciUser === adminUser) {
       fail(where, 'adminUser', adminUser, 'is the same user as ciUser', 'two different users (pipelines must not hold the admin password)', "pick another name, e.g. 'admin'");
     }
-    const htpasswdImage = props.htpasswdImage ?? 'httpd:2.4.62-alpine';
+    const htpasswdImage = props.htpasswdImage;
     checkPinnedImage(where, 'htpasswdImage', htpasswdImage);
 
     this.namespace = props.namespace;
@@ -232,7 +235,7 @@ export class Zot extends Construct {
             containers: [
               {
                 name: 'zot',
-                image: `ghcr.io/project-zot/zot-linux-amd64:${version}`,
+                image: props.image,
                 imagePullPolicy: 'IfNotPresent',
                 args: ['serve', '/etc/zot/config.json'],
                 ports: [{ name: 'http', containerPort: ZOT_PORT, protocol: 'TCP' }],

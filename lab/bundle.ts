@@ -18,14 +18,12 @@ import { tgz } from '../bundle/tar';
 import { archOf, regionArtifacts, type Arch, type ArtifactSpec } from '../playbooks/artifacts';
 import { BUNDLE_FORMAT, loadBundle, MANIFEST_FILE, sha256File, type BundleArtifact, type BundleManifest } from '../playbooks/bundle-manifest';
 import { labRoot } from './paths';
+import type { Versions } from '../regions/versions';
 
 export const K3S_FIXTURE = fileURLToPath(new URL('../test/fixtures/k3s-test-fixture', import.meta.url));
 
-export interface LabVersions {
-  readonly version: string;
-  readonly gvisorVersion: string;
-  readonly certManagerVersion: string;
-}
+/** The pins the lab bundle is made for (the lab region's, i.e. the version table's). */
+export type LabVersions = Pick<Versions, 'k3s' | 'gvisor' | 'certManager'>;
 
 export interface LabBundleOptions {
   /** The lab folder; the bundle goes to `<labDir>/bundle`. */
@@ -113,7 +111,7 @@ export async function prepareLabBundle(options: LabBundleOptions): Promise<LabBu
   const log = options.log ?? (() => undefined);
   const dir = join(options.labDir, 'bundle');
   const arch = labArch();
-  const specs = regionArtifacts({ k3s: options.versions }, arch);
+  const specs = regionArtifacts({ versions: options.versions }, arch);
   const real = options.realBundleDir ? loadBundle(options.realBundleDir, { region: 'lab' }) : null;
   mkdirSync(dir, { recursive: true });
   const work = mkdtempSync(join(dir, '.work-'));

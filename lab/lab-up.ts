@@ -17,6 +17,7 @@ import { waitReady } from './ready';
 import { ensureRootfs } from './rootfs';
 import { requireRoot } from './require-root';
 import { readState, writeState } from './state';
+import { resolveVersions } from '../regions/versions';
 import type { LabInfo, LabUpOptions } from './types';
 
 /** Every container's systemd is uid 0 on the outer machine: past ~18 hosts the default 128 inotify instances run out. */
@@ -89,7 +90,7 @@ export async function labUp(options: LabUpOptions): Promise<LabInfo> {
   const hostKeys = await Promise.all(layout.hosts.map((h) => ensureHost(layout, rootfs, h, clientKey)));
   // The hosts have no internet: everything the playbooks install comes from the lab's bundle (real artifacts from
   // options.bundle / $LAB_BUNDLE where it has them, clearly labelled stand-ins otherwise).
-  const bundle = await prepareLabBundle({ labDir: dir, versions: euCentral1.k3s, log, ...(options.bundle ?? process.env['LAB_BUNDLE'] ? { realBundleDir: options.bundle ?? process.env['LAB_BUNDLE'] } : {}) });
+  const bundle = await prepareLabBundle({ labDir: dir, versions: resolveVersions(euCentral1.versions), log, ...(options.bundle ?? process.env['LAB_BUNDLE'] ? { realBundleDir: options.bundle ?? process.env['LAB_BUNDLE'] } : {}) });
   await writeRegionFiles(layout, hostKeys, bundle.dir);
   log(`lab '${id}': hosts launched in ${((Date.now() - started) / 1000).toFixed(1)} s; waiting until each is ready over SSH`);
   const timeout = options.readyTimeoutSeconds ?? 120;

@@ -1,7 +1,8 @@
 /**
  * The `lab` region: a RegionDefinition (regions/types.ts) describing an up lab, written as
- * `<labDir>/lab.region.json` for `loadRegion('lab', { labDir })`. Pinned versions and pool taints/labels are
- * copied from eu-central-1 so playbooks meet the same settings; CIDRs stay clear of the lab subnets.
+ * `<labDir>/lab.region.json` for `loadRegion('lab', { labDir })`. Pinned versions come from the version table
+ * (regions/versions.ts) like every region's, and any `versions` override of eu-central-1 is copied, as are its
+ * pool taints/labels, so playbooks meet the same settings; CIDRs stay clear of the lab subnets.
  */
 import euCentral1 from '../regions/eu-central-1';
 import type { HostDefinition, PoolDefinition, PoolName, RegionDefinition } from '../regions/types';
@@ -47,6 +48,7 @@ export function labRegion(layout: LabLayout, paths: LabRegionPaths): RegionDefin
       loadBalancerIps: [layout.publicCidr.replace(/\.0\/24$/, '.2')],
       cloudflareCidrs: [...euCentral1.network.cloudflareCidrs],
     },
+    ...(euCentral1.versions ? { versions: { ...euCentral1.versions } } : {}),
     k3s: { ...euCentral1.k3s },
     ...(paths.bundleDir ? { airgap: { bundleDir: paths.bundleDir } } : {}),
     pools: { ctrl, ...others },
@@ -54,10 +56,9 @@ export function labRegion(layout: LabLayout, paths: LabRegionPaths): RegionDefin
       domain: 'lab.test',
       acmeEmail: 'ops@lab.test',
       storageClasses: ['local-path'],
-      gitea: { version: eu.gitea.version, database: { type: 'sqlite3' }, defaultOrg: 'lab' },
-      zot: { version: eu.zot.version },
-      woodpecker: { version: eu.woodpecker.version, admins: ['lab-admin'], agentReplicas: 1 },
-      rdevApi: { image: eu.rdevApi.image, replicas: 1 },
+      gitea: { database: { type: 'sqlite3' }, defaultOrg: 'lab' },
+      woodpecker: { admins: ['lab-admin'], agentReplicas: 1 },
+      rdevApi: { replicas: 1 },
     },
   };
 }

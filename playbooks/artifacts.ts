@@ -18,6 +18,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../regions/resolve';
 import type { Region } from '../regions/types';
+import type { Versions } from '../regions/versions';
 import { ValidationError } from './core';
 import { GVISOR_RELEASES } from './gvisor-release';
 import { K3S_BIN, K3S_DATA_DIR } from './k3s-layout';
@@ -74,18 +75,18 @@ export function artifactKey(component: Component, version: string, arch: Arch | 
 }
 
 /** The artifacts of the region's pinned versions for one architecture (plus the architecture-independent chart). */
-export function regionArtifacts(region: { readonly k3s: Pick<Region['k3s'], 'version' | 'gvisorVersion' | 'certManagerVersion'> }, arch: Arch): ArtifactSpec[] {
-  const k = region.k3s;
-  const k3sBase = `${K3S_RELEASES}/${encodeURIComponent(k.version)}`;
+export function regionArtifacts(region: { readonly versions: Pick<Versions, 'k3s' | 'gvisor' | 'certManager'> }, arch: Arch): ArtifactSpec[] {
+  const k = region.versions;
+  const k3sBase = `${K3S_RELEASES}/${encodeURIComponent(k.k3s)}`;
   const sums = { url: `${k3sBase}/sha256sum-${arch}.txt`, algorithm: 'sha256' as const };
   const k3sBinary = arch === 'amd64' ? 'k3s' : `k3s-${arch}`;
   const images = `k3s-airgap-images-${arch}.tar.zst`;
   const gv = (asset: string): ArtifactSpec => {
-    const url = `${GVISOR_RELEASES}/${encodeURIComponent(k.gvisorVersion)}/${gvisorArchOf(arch)}/${asset}`;
+    const url = `${GVISOR_RELEASES}/${encodeURIComponent(k.gvisor)}/${gvisorArchOf(arch)}/${asset}`;
     return {
-      key: artifactKey('gvisor', k.gvisorVersion, arch, asset),
+      key: artifactKey('gvisor', k.gvisor, arch, asset),
       component: 'gvisor',
-      version: k.gvisorVersion,
+      version: k.gvisor,
       arch,
       asset,
       title: `gVisor ${asset}`,
@@ -94,22 +95,22 @@ export function regionArtifacts(region: { readonly k3s: Pick<Region['k3s'], 'ver
       target: { path: `/usr/local/bin/${asset}`, mode: '0755' },
     };
   };
-  const chart = `cert-manager-${k.certManagerVersion}.tgz`;
-  const cmImages = `cert-manager-images-${k.certManagerVersion}-${arch}.tar`;
+  const chart = `cert-manager-${k.certManager}.tgz`;
+  const cmImages = `cert-manager-images-${k.certManager}-${arch}.tar`;
   return [
     {
-      key: artifactKey('k3s', k.version, arch, `sha256sum-${arch}.txt`),
+      key: artifactKey('k3s', k.k3s, arch, `sha256sum-${arch}.txt`),
       component: 'k3s',
-      version: k.version,
+      version: k.k3s,
       arch,
       asset: `sha256sum-${arch}.txt`,
       title: 'k3s release checksums',
       url: sums.url,
     },
     {
-      key: artifactKey('k3s', k.version, arch, k3sBinary),
+      key: artifactKey('k3s', k.k3s, arch, k3sBinary),
       component: 'k3s',
-      version: k.version,
+      version: k.k3s,
       arch,
       asset: k3sBinary,
       title: 'k3s binary',
@@ -118,9 +119,9 @@ export function regionArtifacts(region: { readonly k3s: Pick<Region['k3s'], 'ver
       target: { path: K3S_BIN, mode: '0755' },
     },
     {
-      key: artifactKey('k3s', k.version, arch, images),
+      key: artifactKey('k3s', k.k3s, arch, images),
       component: 'k3s',
-      version: k.version,
+      version: k.k3s,
       arch,
       asset: images,
       title: 'k3s air-gap images',
@@ -131,22 +132,22 @@ export function regionArtifacts(region: { readonly k3s: Pick<Region['k3s'], 'ver
     gv('runsc'),
     gv('containerd-shim-runsc-v1'),
     {
-      key: artifactKey('cert-manager', k.certManagerVersion, 'any', chart),
+      key: artifactKey('cert-manager', k.certManager, 'any', chart),
       component: 'cert-manager',
-      version: k.certManagerVersion,
+      version: k.certManager,
       arch: 'any',
       asset: chart,
       title: 'cert-manager Helm chart',
       url: `https://charts.jetstack.io/charts/${chart}`,
     },
     {
-      key: artifactKey('cert-manager', k.certManagerVersion, arch, cmImages),
+      key: artifactKey('cert-manager', k.certManager, arch, cmImages),
       component: 'cert-manager',
-      version: k.certManagerVersion,
+      version: k.certManager,
       arch,
       asset: cmImages,
       title: 'cert-manager images',
-      url: CERT_MANAGER_IMAGES.map((i) => `${CERT_MANAGER_REGISTRY}/${i}:${k.certManagerVersion}`).join(' '),
+      url: CERT_MANAGER_IMAGES.map((i) => `${CERT_MANAGER_REGISTRY}/${i}:${k.certManager}`).join(' '),
       target: { path: `${K3S_IMAGES_DIR}/${cmImages}`, mode: '0644' },
       airgapOnly: true,
     },

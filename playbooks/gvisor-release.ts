@@ -16,6 +16,6 @@ export function gvisorArch(unameM: string): 'x86_64' | 'aarch64' {
 
 export function gvisorUrl(region: Region, unameM: string, binary: string): { url: string; checksumUrl: string } {
   const base = region.k3s.mirrorUrl ? `${region.k3s.mirrorUrl.replace(/\/+$/, '')}/gvisor` : GVISOR_RELEASES;
-  const url = `${base}/${encodeURIComponent(region.k3s.gvisorVersion)}/${gvisorArch(unameM)}/${binary}`;
+  const url = `${base}/${encodeURIComponent(region.versions.gvisor)}/${gvisorArch(unameM)}/${binary}`;
   return { url, checksumUrl: `${url}.sha512` };
 }

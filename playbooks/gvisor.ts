@@ -2,10 +2,12 @@
  * gvisor: the gVisor sandbox on the run pool: runsc and containerd-shim-runsc-v1 from the gVisor release (or the
  * region's mirror), checksum-verified with the published sha512, and a k3s containerd config template that adds
  * the `runsc` runtime (RuntimeClass `gvisor`, see constructs/gvisor-runtime-class.ts). The template is
- * config-v3.toml.tmpl for containerd 2 (k3s >= 1.31) and config.toml.tmpl before. When k3s is already installed,
+ * config-v3.toml.tmpl when the pinned k3s release embeds containerd 2, config.toml.tmpl for containerd 1.x
+ * (regions/versions.ts K3S_RELEASES, a table, not a guess from the minor number). When k3s is already installed,
  * k3s-agent restarts to load it (once, through the same input stamp the k3s playbook uses).
  *
- * Needs from the region: k3s.gvisorVersion, k3s.version, k3s.mirrorUrl or airgap.bundleDir (optional), the run pool.
+ * Needs from the region: versions.gvisor, versions.k3s (its K3S_RELEASES row), k3s.mirrorUrl or airgap.bundleDir (optional),
+ * the run pool.
  */
 import { readFileSync } from 'node:fs';
 import type { Region } from '../regions/types';
@@ -14,7 +16,7 @@ import { bundleStep, regionBundle } from './bundle-steps';
 import { GVISOR_BINARIES, gvisorUrl } from './gvisor-release';
 import { k3sInputs } from './k3s-inputs';
 import { containerdTemplatePath, K3S_CONTAINERD_DIR } from './k3s-layout';
-import { k3sMinor } from './k3s-release';
+import { pinnedK3sRelease } from './k3s-release';
 import { poolHosts, regionHost } from './region-hosts';
 import { defineRegionPlaybook } from './region-playbook';
 import { directory, file } from './tasks';
@@ -23,10 +25,10 @@ import { sha512Download } from './tasks/sha512-download';
 import { templatePath } from './template-path';
 
 export function renderContainerdTemplate(region: Region): string {
-  const minor = k3sMinor(region.k3s.version);
+  const release = pinnedK3sRelease(region);
   return renderTemplate(
     readFileSync(templatePath('containerd-config.toml.tmpl.hbs'), 'utf8'),
-    { region: region.name, k3sVersion: region.k3s.version, v3: minor >= 31, containerdMajor: minor >= 31 ? 2 : 1 },
+    { region: region.name, k3sVersion: region.versions.k3s, containerd: release.containerd, v3: release.containerdMajor >= 2, containerdMajor: release.containerdMajor },
     'templates/containerd-config.toml.tmpl.hbs',
   );
 }
@@ -41,12 +43,12 @@ export function buildGvisor(region: Region) {
       steps: [
         ...GVISOR_BINARIES.map((b) =>
           bundle
-            ? bundleStep(region, bundle, `Ensure ${b} ${region.k3s.gvisorVersion} is installed from the bundle (sha256-verified on the host)`, (a) => a.component === 'gvisor' && a.asset === b, `gVisor ${b}`, ['gvisor'])
-            : step(`Ensure ${b} ${region.k3s.gvisorVersion} is installed (sha512-verified)`, sha512Download, (h) => ({ ...gvisorUrl(region, h.facts.arch, b), path: `/usr/local/bin/${b}`, mode: '0755' }), { tags: ['gvisor'] }),
+            ? bundleStep(region, bundle, `Ensure ${b} ${region.versions.gvisor} is installed from the bundle (sha256-verified on the host)`, (a) => a.component === 'gvisor' && a.asset === b, `gVisor ${b}`, ['gvisor'])
+            : step(`Ensure ${b} ${region.versions.gvisor} is installed (sha512-verified)`, sha512Download, (h) => ({ ...gvisorUrl(region, h.facts.arch, b), path: `/usr/local/bin/${b}`, mode: '0755' }), { tags: ['gvisor'] }),
         ),
         step('Ensure the k3s containerd config directory exists', directory, { path: K3S_CONTAINERD_DIR, mode: '0755' }, { tags: ['gvisor'] }),
         step('Ensure the containerd config template adds the runsc runtime', file, {
-          path: containerdTemplatePath(k3sMinor(region.k3s.version)),
+          path: containerdTemplatePath(pinnedK3sRelease(region).containerdMajor),
           content: renderContainerdTemplate(region),
           mode: '0644',
         }, { tags: ['gvisor'] }),

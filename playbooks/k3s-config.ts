@@ -86,7 +86,7 @@ export function renderK3sUnit(region: Region, role: K3sRole, binary: string): st
 export function renderCertManager(region: Region, chart?: Buffer): string {
   return renderTemplate(
     readFileSync(templatePath('cert-manager-helmchart.yaml.hbs'), 'utf8'),
-    { region: region.name, version: region.k3s.certManagerVersion, chartContent: chart ? chart.toString('base64') : '' },
+    { region: region.name, version: region.versions.certManager, chartContent: chart ? chart.toString('base64') : '' },
     'templates/cert-manager-helmchart.yaml.hbs',
   );
 }

@@ -5,7 +5,7 @@
 import type { ResolvedHost, Region } from '../regions/types';
 import { k3sRole } from './k3s-config';
 import { containerdTemplatePath, K3S_AGENT_TOKEN, K3S_BIN, K3S_CONFIG, K3S_REGISTRIES, K3S_SERVER_TOKEN, UNIT_DIR, unitOf } from './k3s-layout';
-import { k3sMinor } from './k3s-release';
+import { pinnedK3sRelease } from './k3s-release';
 
 export function k3sInputs(region: Region, host: ResolvedHost): string[] {
   const role = k3sRole(host);
@@ -15,6 +15,6 @@ export function k3sInputs(region: Region, host: ResolvedHost): string[] {
     K3S_REGISTRIES,
     ...(role === 'server' ? [K3S_SERVER_TOKEN, K3S_AGENT_TOKEN] : [K3S_AGENT_TOKEN]),
     `${UNIT_DIR}/${unitOf(role)}.service`,
-    ...(host.pool === 'run' ? [containerdTemplatePath(k3sMinor(region.k3s.version))] : []),
+    ...(host.pool === 'run' ? [containerdTemplatePath(pinnedK3sRelease(region).containerdMajor)] : []),
   ];
 }

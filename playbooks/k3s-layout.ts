@@ -19,7 +19,11 @@ export function unitOf(role: K3sRole): 'k3s' | 'k3s-agent' {
   return role === 'server' ? 'k3s' : 'k3s-agent';
 }
 
-/** The containerd config template k3s reads: config-v3.toml.tmpl for containerd 2 (k3s >= 1.31), else config.toml.tmpl. */
-export function containerdTemplatePath(k3sMinorVersion: number): string {
-  return `${K3S_CONTAINERD_DIR}/${k3sMinorVersion >= 31 ? 'config-v3.toml.tmpl' : 'config.toml.tmpl'}`;
+/**
+ * The containerd config template k3s reads, by the major version of the containerd the k3s release embeds:
+ * config-v3.toml.tmpl for containerd 2 (config schema version 3), config.toml.tmpl for containerd 1.x.
+ * k3s pkg/agent/containerd/config_linux.go picks the file the same way (see docs/constructs.md, gVisor).
+ */
+export function containerdTemplatePath(containerdMajor: number): string {
+  return `${K3S_CONTAINERD_DIR}/${containerdMajor >= 2 ? 'config-v3.toml.tmpl' : 'config.toml.tmpl'}`;
 }

@@ -5,8 +5,8 @@
  * (set at registration by config.yaml, reconciled through the API on later runs), cert-manager is installed
  * through k3s's auto-deploy manifests, and the operator gets a kubeconfig with the API endpoint rewritten.
  *
- * Needs from the region: k3s.version (pinned), k3s.mirrorUrl (optional), k3s.flannelBackend,
- * k3s.certManagerVersion, network.clusterCidr/serviceCidr, hosts (privateIp = node-ip, publicIp = tls-san),
+ * Needs from the region: versions.k3s (pinned), k3s.mirrorUrl (optional), k3s.flannelBackend,
+ * versions.certManager, network.clusterCidr/serviceCidr, hosts (privateIp = node-ip, publicIp = tls-san),
  * pool labels and taints. Optional var on the first server: `kubeconfigPath` (default <repo>/.kube/<region>.yaml).
  */
 import { readFileSync } from 'node:fs';
@@ -55,20 +55,20 @@ export function nodeNetworkOf(region: Region, h: HostView): K3sNodeNetwork {
 export function binarySteps(region: Region, bundle: LoadedBundle | null = regionBundle(region)): Step[] {
   if (!bundle) {
     return [
-      step(`Ensure the k3s ${region.k3s.version} binary is installed (checksum-verified)`, verifiedDownload, (h) => {
+      step(`Ensure the k3s ${region.versions.k3s} binary is installed (checksum-verified)`, verifiedDownload, (h) => {
         const asset = k3sAsset(region, h.facts.arch);
-        const pin = pinsApply(region.name) ? pinnedSha256({ component: 'k3s', version: region.k3s.version, arch: archOf(h.facts.arch), asset: asset.binary }) : undefined;
+        const pin = pinsApply(region.name) ? pinnedSha256({ component: 'k3s', version: region.versions.k3s, arch: archOf(h.facts.arch), asset: asset.binary }) : undefined;
         return { url: asset.binaryUrl, checksumsUrl: asset.checksumsUrl, asset: asset.binary, path: K3S_BIN, mode: '0755', ...(pin ? { pinnedSha256: pin } : {}) };
       }, { tags: ['k3s', 'binary'] }),
     ];
   }
   const cmImages = (a: { component: string; airgapOnly?: boolean }) => a.component === 'cert-manager' && a.airgapOnly === true;
-  const anyCmImages = [...bundle.byKey.keys()].some((k) => k.startsWith(`cert-manager/${region.k3s.certManagerVersion}/`) && k.endsWith('.tar'));
+  const anyCmImages = [...bundle.byKey.keys()].some((k) => k.startsWith(`cert-manager/${region.versions.certManager}/`) && k.endsWith('.tar'));
   return [
-    bundleStep(region, bundle, `Ensure the k3s ${region.k3s.version} binary is installed from the bundle (sha256-verified on the host)`, (a) => a.component === 'k3s' && a.target?.path === K3S_BIN, 'k3s binary', ['k3s', 'binary']),
+    bundleStep(region, bundle, `Ensure the k3s ${region.versions.k3s} binary is installed from the bundle (sha256-verified on the host)`, (a) => a.component === 'k3s' && a.target?.path === K3S_BIN, 'k3s binary', ['k3s', 'binary']),
     bundleStep(region, bundle, `Ensure the k3s air-gap images are in ${K3S_IMAGES_DIR} (from the bundle)`, (a) => a.component === 'k3s' && a.asset.startsWith('k3s-airgap-images-'), 'k3s air-gap images', ['k3s', 'images']),
     ...(anyCmImages
-      ? [bundleStep(region, bundle, `Ensure the cert-manager ${region.k3s.certManagerVersion} images are in ${K3S_IMAGES_DIR} (from the bundle)`, cmImages, 'cert-manager images', ['k3s', 'images', 'cert-manager'])]
+      ? [bundleStep(region, bundle, `Ensure the cert-manager ${region.versions.certManager} images are in ${K3S_IMAGES_DIR} (from the bundle)`, cmImages, 'cert-manager images', ['k3s', 'images', 'cert-manager'])]
       : []),
   ];
 }
@@ -91,7 +91,7 @@ export function nodeSteps(region: Region, role: K3sRole, bundle: LoadedBundle | 
     ...(role === 'server'
       ? [
           step('Ensure the k3s manifests directory exists', directory, { path: K3S_MANIFESTS, mode: '0700' }, { tags: ['k3s', 'cert-manager'] }),
-          step(`Ensure cert-manager ${region.k3s.certManagerVersion} is in the auto-deploy manifests${chart ? ' (chart from the bundle)' : ''}`, file, {
+          step(`Ensure cert-manager ${region.versions.certManager} is in the auto-deploy manifests${chart ? ' (chart from the bundle)' : ''}`, file, {
             path: `${K3S_MANIFESTS}/cert-manager.yaml`,
             content: renderCertManager(region, chart),
             mode: '0600',

@@ -1,11 +1,11 @@
 /**
- * upgrade: move the cluster to the region's k3s.version. Servers one at a time (serial 1), each only while the
+ * upgrade: move the cluster to the region's versions.k3s. Servers one at a time (serial 1), each only while the
  * cluster is healthy (API ready before it is touched, and after: API ready, node registered and reporting the new
  * version; a failed gate stops the rollout). Agents in batches (var-free: a third of them at a time, at least
  * one): drained from the first server, upgraded, then uncordoned once they report the new version. A node already
  * at the version is left alone, so a re-run changes nothing.
  *
- * Needs from the region: k3s.version, k3s.mirrorUrl or airgap.bundleDir (optional), the pools. Run after changing k3s.version.
+ * Needs from the region: versions.k3s, k3s.mirrorUrl or airgap.bundleDir (optional), the pools. Run after changing versions.k3s.
  */
 import type { Region } from '../regions/types';
 import { definePlaybook, sh, step, type Play, type Step } from './core';
@@ -29,8 +29,8 @@ function upgradeSteps(region: Region, unit: 'k3s' | 'k3s-agent'): Step[] {
 }
 
 function versionGate(region: Region, node: string | ((name: string) => string)): Step {
-  const want = `"kubeletVersion": "${region.k3s.version}"`;
-  return step(`Wait until the node reports ${region.k3s.version}`, waitFor, (h) => ({
+  const want = `"kubeletVersion": "${region.versions.k3s}"`;
+  return step(`Wait until the node reports ${region.versions.k3s}`, waitFor, (h) => ({
     command: sh`${K3S_KUBECTL.split(' ')} get node ${typeof node === 'string' ? node : node(h.name)} -o json 2>/dev/null | grep -qF ${want}`,
     timeoutSeconds: readyTimeoutOf(h),
     intervalSeconds: 3,
@@ -51,7 +51,7 @@ export function buildUpgrade(region: Region) {
   const servers = poolHosts(region, 'ctrl').map((h) => h.name);
   const plays: Play[] = [
     {
-      name: `Upgrade k3s servers to ${region.k3s.version} (one at a time, health-gated)`,
+      name: `Upgrade k3s servers to ${region.versions.k3s} (one at a time, health-gated)`,
       hosts: servers,
       serial: 1,
       maxFailPercent: 0,
@@ -66,12 +66,12 @@ export function buildUpgrade(region: Region) {
   for (const batch of agentBatches(region)) {
     const label = batch.join(', ');
     plays.push(
-      { name: `Drain ${label}`, hosts: [first.name], maxFailPercent: 0, steps: [step(`Drain ${label} if not at ${region.k3s.version}`, drainNodes, { nodes: batch, version: region.k3s.version })] },
+      { name: `Drain ${label}`, hosts: [first.name], maxFailPercent: 0, steps: [step(`Drain ${label} if not at ${region.versions.k3s}`, drainNodes, { nodes: batch, version: region.versions.k3s })] },
       { name: `Upgrade ${label}`, hosts: batch, maxFailPercent: 0, steps: [...upgradeSteps(region, 'k3s-agent'), step('Wait until k3s-agent is active', waitFor, { command: 'systemctl is-active --quiet k3s-agent', timeoutSeconds: 120, intervalSeconds: 2 })] },
-      { name: `Uncordon ${label}`, hosts: [first.name], maxFailPercent: 0, steps: [...batch.map((n) => versionGate(region, n)), step(`Uncordon ${label}`, uncordonNodes, { nodes: batch, version: region.k3s.version })] },
+      { name: `Uncordon ${label}`, hosts: [first.name], maxFailPercent: 0, steps: [...batch.map((n) => versionGate(region, n)), step(`Uncordon ${label}`, uncordonNodes, { nodes: batch, version: region.versions.k3s })] },
     );
   }
-  return definePlaybook({ name: 'upgrade', description: `Rolling upgrade to k3s ${region.k3s.version}`, plays });
+  return definePlaybook({ name: 'upgrade', description: `Rolling upgrade to k3s ${region.versions.k3s}`, plays });
 }
 
 export default defineRegionPlaybook({

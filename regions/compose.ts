@@ -30,6 +30,7 @@ import { OPT_INS_COMPONENT, OPT_INS_CONFIGMAP } from './opt-ins';
 import { RegionValidationError } from './region-error';
 import { platformPlacementIssues } from './rules-platform';
 import { POOL_LABEL, type PoolName, type Region } from './types';
+import { imagesOf, kubernetesMinor } from './versions';
 
 export interface ComposedComponent {
   /** File name in dist/<region>/, NN- prefix = apply order, e.g. '10-namespaces.yaml'. */
@@ -93,6 +94,11 @@ export function composeRegion(region: Region): ComposedRegion {
 
 function compose(region: Region): ComposedRegion {
   const p = region.platform;
+  // every release and image comes from the region's pins (regions/versions.ts)
+  const v = region.versions;
+  const images = imagesOf(v);
+  const minor = kubernetesMinor(v.k3s);
+  if (minor === undefined) throw new Error(`region '${region.name}': versions.k3s '${v.k3s}' is not a k3s release (expected e.g. v1.35.8+k3s1; regions/rules.ts should have refused it)`);
   const ns = p.namespace;
   const app = new App({ outdir: `dist/${region.name}`, recordConstructMetadata: false });
   const chart = (id: string): Chart => new Chart(app, id, { disableResourceNameHashes: true });
@@ -137,7 +143,8 @@ function compose(region: Region): ComposedRegion {
     platformNamespace: ns,
     projectsNamespace: p.projectsNamespace,
     buildsNamespace: BUILDS_NAMESPACE,
-    version: region.k3s.version,
+    version: v.k3s,
+    kubernetesMinor: minor,
     tenantNodeSelector: poolSelector('run'),
     ...(buildHost ? { buildsNodeSelector: poolSelector('build'), buildsTolerateTaints: buildHost.taints } : {}),
   });
@@ -150,7 +157,7 @@ function compose(region: Region): ComposedRegion {
 
   new GvisorRuntimeClass(runtimeChart, 'gvisor', {
     name: RUNTIME_CLASS,
-    gvisorVersion: region.k3s.gvisorVersion,
+    gvisorVersion: v.gvisor,
     nodeSelector: poolSelector('run'),
     runPoolTaints: runHost.taints,
   });
@@ -161,7 +168,7 @@ function compose(region: Region): ComposedRegion {
     domain: p.domain,
     acmeEmail: p.acmeEmail,
     acmeServer: p.acmeServer,
-    certManagerVersion: region.k3s.certManagerVersion,
+    certManagerVersion: v.certManager,
     platformNamespace: ns,
     projectsNamespace: p.projectsNamespace,
     cloudflareSecretName: CLOUDFLARE_SECRET,
@@ -172,7 +179,8 @@ function compose(region: Region): ComposedRegion {
   const woodpeckerWebhookHost = `woodpecker-server.${ns}.svc.cluster.local`;
   const gitea = new Gitea(giteaChart, 'gitea', {
     namespace: ns,
-    version: p.gitea.version,
+    version: v.gitea,
+    image: images.gitea,
     host: p.gitea.host,
     sshHost: p.gitea.sshHost,
     sshPort: p.gitea.sshPort,
@@ -186,7 +194,9 @@ function compose(region: Region): ComposedRegion {
 
   const zot = new Zot(zotChart, 'zot', {
     namespace: ns,
-    version: p.zot.version,
+    version: v.zot,
+    image: images.zot,
+    htpasswdImage: images.htpasswd,
     host: p.zot.host,
     storageClassName: p.defaultStorageClass,
     storageSize: p.zot.storageSize,
@@ -198,7 +208,9 @@ function compose(region: Region): ComposedRegion {
 
   const woodpecker = new Woodpecker(woodpeckerChart, 'woodpecker', {
     namespace: ns,
-    version: p.woodpecker.version,
+    version: v.woodpecker,
+    serverImage: images.woodpeckerServer,
+    agentImage: images.woodpeckerAgent,
     host: p.woodpecker.host,
     giteaHost: p.gitea.host,
     admins: p.woodpecker.admins,
@@ -219,7 +231,7 @@ function compose(region: Region): ComposedRegion {
   const rdev = new RdevApi(rdevChart, 'rdev-api', {
     namespace: ns,
     projectsNamespace: p.projectsNamespace,
-    image: p.rdevApi.image,
+    image: images.rdevApi,
     host: p.rdevApi.host,
     replicas: p.rdevApi.replicas,
     tlsSecretName,
@@ -248,7 +260,7 @@ function compose(region: Region): ComposedRegion {
   new PlatformNetworkPolicies(policyChart, 'platform', {
     namespace: ns,
     buildsNamespace: BUILDS_NAMESPACE,
-    version: region.k3s.version,
+    version: v.k3s,
     gitea: { podLabels: gitea.podLabels, port: gitea.httpPort, sshPort: gitea.sshListenPort },
     ...(giteaDatabase ? { giteaDatabase: giteaDatabase.destination } : {}),
     zot: { podLabels: zot.podLabels, port: zot.port },
@@ -262,17 +274,17 @@ function compose(region: Region): ComposedRegion {
   });
   new TenantIsolation(policyChart, 'projects', {
     namespace: p.projectsNamespace,
-    version: region.k3s.version,
+    version: v.k3s,
     extraDeniedCidrs: nodePublicCidrs,
   });
 
   // The reusable component: namespace-less, stamped by kustomize onto namespaces rdev-api creates.
-  new TenantIsolation(tenantChart, 'tenant', { version: region.k3s.version, extraDeniedCidrs: nodePublicCidrs });
+  new TenantIsolation(tenantChart, 'tenant', { version: v.k3s, extraDeniedCidrs: nodePublicCidrs });
   new Http01Issuer(tenantChart, 'http01', {
     name: certManager.http01Issuer.name,
     acmeEmail: p.acmeEmail,
     acmeServer: p.acmeServer,
-    certManagerVersion: region.k3s.certManagerVersion,
+    certManagerVersion: v.certManager,
     solverPlacement: tenantSolverPlacement,
   });
 

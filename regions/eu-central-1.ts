@@ -24,12 +24,8 @@ export default defineRegion({
       '162.158.0.0/15', '104.16.0.0/13', '104.24.0.0/14', '172.64.0.0/13', '131.0.72.0/22',
     ],
   },
-  k3s: {
-    version: 'v1.28.15+k3s1',
-    flannelBackend: 'wireguard-native',
-    certManagerVersion: 'v1.16.2',
-    gvisorVersion: '20241104',
-  },
+  // releases: the version table (regions/versions.ts); add `versions: { ... }` here only to differ from it
+  k3s: { flannelBackend: 'wireguard-native' },
   pools: {
     ctrl: {
       taints: [{ key: 'node-role.kubernetes.io/control-plane', effect: 'NoSchedule' }],
@@ -60,12 +56,9 @@ export default defineRegion({
     acmeEmail: 'ops@threesix.example',
     storageClasses: ['local-path'],
     gitea: {
-      version: '1.22.6',
       database: { type: 'postgres', host: 'postgres.databases.svc.cluster.local:5432', name: 'gitea', user: 'gitea' },
       defaultOrg: 'threesix',
     },
-    zot: { version: 'v2.1.2' },
-    woodpecker: { version: 'v2.8.3', admins: ['platform-admin'], agentReplicas: 2 },
-    rdevApi: { image: 'ghcr.io/orchard9/rdev-api:v0.10.25' },
+    woodpecker: { admins: ['platform-admin'], agentReplicas: 2 },
   },
 });

@@ -113,13 +113,6 @@ export function pinnedVersionProblem(text: string, pattern: RegExp): string | un
   return 'is not a pinned version';
 }
 
-export const VERSION_PATTERNS = {
-  k3s: /^v[0-9]+\.[0-9]+\.[0-9]+(-rc[0-9]+)?\+k3s[0-9]+$/,
-  semverV: /^v[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$/,
-  semver: /^[0-9]+\.[0-9]+\.[0-9]+(-[0-9A-Za-z.]+)?$/,
-  gvisor: /^[0-9]{8}(\.[0-9]+)?$/,
-} as const;
-
 const IMAGE_NAME = /^(([a-z0-9]([-a-z0-9]*[a-z0-9])?)(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*(:[0-9]+)?\/)?[a-z0-9]+([._-][a-z0-9]+)*(\/[a-z0-9]+([._-][a-z0-9]+)*)*$/;
 const IMAGE_TAG = /^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$/;
 const DIGEST = /^sha256:[a-f0-9]{64}$/;

@@ -128,7 +128,7 @@ export function inClusterRegistry(region: Region): string {
 }
 
 export function k3sClusterSettings(region: Region): K3sClusterSettings {
-  const k3sMinor = k3sMinorOf(region.k3s.version);
+  const k3sMinor = k3sMinorOf(region.versions.k3s);
   const runTaints = region.pools.run?.[0]?.taints ?? [];
   const gitPool = gitSshPool(region);
   return {

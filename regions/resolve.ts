@@ -18,6 +18,7 @@ import {
   type ResolvedHost,
   type ResolvedPlatform,
 } from './types';
+import { resolveVersions } from './versions';
 
 /** The repository root (the parent of regions/). */
 export const REPO_ROOT = resolve(fileURLToPath(new URL('.', import.meta.url)), '..');
@@ -160,7 +161,6 @@ function resolvePlatform(def: RegionDefinition): ResolvedPlatform {
     storageClasses: [...p.storageClasses],
     defaultStorageClass,
     gitea: {
-      version: p.gitea.version,
       host: giteaHost,
       sshHost: p.gitea.sshHost ?? giteaHost,
       sshPort: p.gitea.sshPort ?? DEFAULTS.giteaSshPort,
@@ -169,14 +169,12 @@ function resolvePlatform(def: RegionDefinition): ResolvedPlatform {
       defaultOrg: p.gitea.defaultOrg,
     },
     zot: {
-      version: p.zot.version,
-      host: p.zot.host ?? `registry.${domain}`,
-      storageSize: p.zot.storageSize ?? DEFAULTS.zotStorageSize,
-      gcDelay: p.zot.gcDelay ?? DEFAULTS.zotGcDelay,
-      dedupe: p.zot.dedupe ?? DEFAULTS.zotDedupe,
+      host: p.zot?.host ?? `registry.${domain}`,
+      storageSize: p.zot?.storageSize ?? DEFAULTS.zotStorageSize,
+      gcDelay: p.zot?.gcDelay ?? DEFAULTS.zotGcDelay,
+      dedupe: p.zot?.dedupe ?? DEFAULTS.zotDedupe,
     },
     woodpecker: {
-      version: p.woodpecker.version,
       host: p.woodpecker.host ?? `ci.${domain}`,
       admins: [...p.woodpecker.admins],
       agentReplicas: p.woodpecker.agentReplicas ?? DEFAULTS.woodpeckerAgentReplicas,
@@ -184,9 +182,8 @@ function resolvePlatform(def: RegionDefinition): ResolvedPlatform {
       storageSize: p.woodpecker.storageSize ?? DEFAULTS.woodpeckerStorageSize,
     },
     rdevApi: {
-      image: p.rdevApi.image,
-      host: p.rdevApi.host ?? `rdev.${domain}`,
-      replicas: p.rdevApi.replicas ?? DEFAULTS.rdevApiReplicas,
+      host: p.rdevApi?.host ?? `rdev.${domain}`,
+      replicas: p.rdevApi?.replicas ?? DEFAULTS.rdevApiReplicas,
     },
   };
 }
@@ -221,12 +218,10 @@ function applyDefaults(def: RegionDefinition, options: ResolveOptions): Region {
       loadBalancerIps: [...n.loadBalancerIps],
       cloudflareCidrs: [...n.cloudflareCidrs],
     },
+    versions: resolveVersions(def.versions),
     k3s: {
-      version: def.k3s.version,
-      flannelBackend: def.k3s.flannelBackend ?? DEFAULTS.flannelBackend,
-      ...(def.k3s.mirrorUrl !== undefined ? { mirrorUrl: def.k3s.mirrorUrl } : {}),
-      certManagerVersion: def.k3s.certManagerVersion,
-      gvisorVersion: def.k3s.gvisorVersion,
+      flannelBackend: def.k3s?.flannelBackend ?? DEFAULTS.flannelBackend,
+      ...(def.k3s?.mirrorUrl !== undefined ? { mirrorUrl: def.k3s.mirrorUrl } : {}),
     },
     ...(def.airgap ? { airgap: { bundleDir: resolve(baseDir, def.airgap.bundleDir) } } : {}),
     hosts,

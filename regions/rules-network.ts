@@ -22,6 +22,7 @@ import {
 import { pathOf } from './region-error';
 import { arr, int, rec, str, type IssueSink, type Rec, type Segment } from './rule-kit';
 import { POOL_NAMES, type PoolName } from './types';
+import { DEFAULT_VERSIONS } from './versions';
 import {
   CLUSTER_DNS_INDEX,
   DOCKER_DEFAULT_BRIDGE,
@@ -304,7 +305,8 @@ export function checkRanges(def: Rec, c: IssueSink): void {
 
   const service = nets.service;
   if (service) {
-    const version = str(rec(def.k3s)?.version);
+    // the k3s the region runs: its override, else the version table's
+    const version = str(rec(def.versions)?.k3s) ?? DEFAULT_VERSIONS.k3s;
     const minor = version !== undefined ? kubernetesMinorOf(version) : undefined;
     if (service.prefix < SERVICE_CIDR_MIN_PREFIX_IPV4 && (minor === undefined || minor <= SERVICE_CIDR_CAP_LAST_MINOR)) {
       c.add(['network', 'serviceCidr'], network.serviceCidr, `is larger than kube-apiserver accepts (Kubernetes 1.${minor ?? '?'} caps the service CIDR at /${SERVICE_CIDR_MIN_PREFIX_IPV4})`, `a /${SERVICE_CIDR_MIN_PREFIX_IPV4} to /28, e.g. 10.43.0.0/16`, 'kube-apiserver exits at start with "specified --service-cluster-ip-range is too large"; a /16 holds 65534 Services');

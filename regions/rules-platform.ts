@@ -160,31 +160,31 @@ export function checkUnitsAndVersions(def: Rec, c: IssueSink): void {
     }
   }
 
-  const k3s = rec(def.k3s);
-  const gvisor = str(k3s?.gvisorVersion);
+  const versions = rec(def.versions);
+  const gvisor = str(versions?.gvisor);
   if (gvisor !== undefined) {
     const m = /^([0-9]{4})([0-9]{2})([0-9]{2})(\.[0-9]+)?$/.exec(gvisor);
     if (m) {
       const [y, mo, d] = [Number(m[1]), Number(m[2]), Number(m[3])];
       const date = new Date(Date.UTC(y, mo - 1, d));
       if (y < 2018 || date.getUTCFullYear() !== y || date.getUTCMonth() !== mo - 1 || date.getUTCDate() !== d) {
-        c.add(['k3s', 'gvisorVersion'], gvisor, 'is not a valid release date (gVisor releases are named YYYYMMDD)', 'e.g. 20241104', 'pin an exact release from https://github.com/google/gvisor/releases');
+        c.add(['versions', 'gvisor'], gvisor, 'is not a valid release date (gVisor releases are named YYYYMMDD[.N])', 'e.g. 20260817.0', 'pin an exact release from https://github.com/google/gvisor/releases');
       }
     }
   }
 
-  const version = str(k3s?.version);
+  const version = str(versions?.k3s);
   const minor = version !== undefined ? kubernetesMinorOf(version) : undefined;
   if (version !== undefined && minor !== undefined && (minor < SUPPORTED_KUBERNETES_MINORS.from || minor > SUPPORTED_KUBERNETES_MINORS.to)) {
     const range = SUPPORTED_KUBERNETES_MINORS.from === SUPPORTED_KUBERNETES_MINORS.to ? `1.${SUPPORTED_KUBERNETES_MINORS.from}` : `1.${SUPPORTED_KUBERNETES_MINORS.from} to 1.${SUPPORTED_KUBERNETES_MINORS.to}`;
-    c.add(['k3s', 'version'], version, `is Kubernetes 1.${minor}, outside the range the schemas and templates are made for (${range})`, `a k3s release of Kubernetes ${range}, e.g. v1.28.15+k3s1`, `synth validates against schemas/kubernetes-v1.<minor>.0-definitions.json and the k3s templates are checked for ${range}; vendor the schemas and check the config keys before moving (regions/upstream.ts SUPPORTED_KUBERNETES_MINORS)`);
+    c.add(['versions', 'k3s'], version, `is Kubernetes 1.${minor}, outside the range the schemas and templates are made for (${range})`, `a k3s release of Kubernetes ${range}, e.g. v1.35.8+k3s1`, `synth validates against schemas/kubernetes-v1.<minor>.0-definitions.json and the k3s templates are checked for ${range}; vendor the schemas and check the config keys before moving (regions/upstream.ts SUPPORTED_KUBERNETES_MINORS)`);
   }
 
-  const image = str(rec(platform?.rdevApi)?.image);
+  const image = str(versions?.rdevApi);
   if (image !== undefined) {
     const ref = parseImageReference(image);
     if (ref && !ref.digest && ref.tag !== undefined && !isMovingName(ref.tag) && !isVersionTag(ref.tag)) {
-      c.add(['platform', 'rdevApi', 'image'], image, `is pinned to '${ref.tag}', a tag that is not a version and can move`, 'a version tag or a digest, e.g. ghcr.io/orchard9/rdev-api:v0.10.25 or ...@sha256:<digest>', 'tags like develop, canary or main are re-pushed: every node pull may run different code; use a release tag or pin the digest');
+      c.add(['versions', 'rdevApi'], image, `is pinned to '${ref.tag}', a tag that is not a version and can move`, 'a version tag or a digest, e.g. ghcr.io/orchard9/rdev-api:v0.10.25 or ...@sha256:<digest>', 'tags like develop, canary or main are re-pushed: every node pull may run different code; use a release tag or pin the digest');
     }
   }
 }

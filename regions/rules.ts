@@ -18,7 +18,6 @@ import {
   qualifiedNameProblem,
   quantityProblem,
   urlProblem,
-  VERSION_PATTERNS,
 } from './formats';
 import {
   cidrHost,
@@ -37,6 +36,8 @@ import { pathOf, type RegionIssue } from './region-error';
 import { checkAddresses, checkAllowLists, checkPorts, checkRanges, type OptInUse } from './rules-network';
 import { checkCertificates, checkOptIns, checkScheduling, checkUnitsAndVersions } from './rules-platform';
 import { POOL_LABEL, POOL_NAMES, type PoolName } from './types';
+import { kubernetesMinorOf, SUPPORTED_KUBERNETES_MINORS } from './upstream';
+import { COMPONENTS, K3S_RELEASES, k3sRelease, VERSION_NAMES, type VersionName } from './versions';
 
 type Rec = Record<string, unknown>;
 
@@ -370,28 +371,40 @@ function checkNetwork(def: Rec, c: Collector): void {
 
 /* ------------------------------------------------------------------ k3s and versions */
 
-const RELEASES: Record<string, string> = {
-  k3s: 'https://github.com/k3s-io/k3s/releases',
-  certManager: 'https://github.com/cert-manager/cert-manager/releases',
-  gvisor: 'https://github.com/google/gvisor/releases',
-  gitea: 'https://github.com/go-gitea/gitea/releases',
-  zot: 'https://github.com/project-zot/zot/releases',
-  woodpecker: 'https://github.com/woodpecker-ci/woodpecker/releases',
-};
-
-function checkVersion(value: unknown, path: readonly Segment[], pattern: RegExp, example: string, releases: string, c: Collector): void {
+function checkVersion(value: unknown, name: VersionName, c: Collector): void {
   if (typeof value !== 'string') return;
-  const problem = pinnedVersionProblem(value, pattern);
-  if (problem) c.add(path, value, problem, `e.g. ${example}`, `pin an exact release from ${releases}`);
+  const info = COMPONENTS[name];
+  const problem = pinnedVersionProblem(value, info.pattern);
+  if (problem) c.add(['versions', name], value, problem, `e.g. ${info.example}`, `pin an exact release from ${info.releases}, or leave versions.${name} out to follow regions/versions.ts`);
 }
 
-function checkK3s(def: Rec, c: Collector): void {
+/** Pins a region overrides (regions/versions.ts has the defaults, which a test checks the same way). */
+function checkVersions(def: Rec, c: Collector): void {
+  const versions = rec(def.versions);
+  if (versions) {
+    for (const name of VERSION_NAMES) if (name !== 'rdevApi') checkVersion(versions[name], name, c);
+    if (typeof versions.rdevApi === 'string') {
+      const problem = pinnedImageProblem(versions.rdevApi);
+      if (problem) {
+        c.add(['versions', 'rdevApi'], versions.rdevApi, problem, 'an image pinned by tag or digest, e.g. ghcr.io/orchard9/rdev-api:v0.10.25', 'use a release tag or @sha256:<digest> so every apply runs the same image');
+      }
+    }
+    const k3s = versions.k3s;
+    const minor = typeof k3s === 'string' ? kubernetesMinorOf(k3s) : undefined;
+    const supported = minor !== undefined && minor >= SUPPORTED_KUBERNETES_MINORS.from && minor <= SUPPORTED_KUBERNETES_MINORS.to;
+    // (a minor outside the supported range has its own issue, regions/rules-platform.ts)
+    if (typeof k3s === 'string' && supported && !pinnedVersionProblem(k3s, COMPONENTS.k3s.pattern) && !k3sRelease(k3s)) {
+      c.add(
+        ['versions', 'k3s'],
+        k3s,
+        'is not in the k3s release table',
+        `one of ${Object.keys(K3S_RELEASES).join(', ')}`,
+        'add its row to K3S_RELEASES in regions/versions.ts from the release notes (embedded containerd decides the gVisor config template)',
+      );
+    }
+  }
   const k3s = rec(def.k3s);
-  if (!k3s) return;
-  checkVersion(k3s.version, ['k3s', 'version'], VERSION_PATTERNS.k3s, 'v1.28.15+k3s1', RELEASES.k3s ?? '', c);
-  checkVersion(k3s.certManagerVersion, ['k3s', 'certManagerVersion'], VERSION_PATTERNS.semverV, 'v1.16.2', RELEASES.certManager ?? '', c);
-  checkVersion(k3s.gvisorVersion, ['k3s', 'gvisorVersion'], VERSION_PATTERNS.gvisor, '20241104', RELEASES.gvisor ?? '', c);
-  if (typeof k3s.mirrorUrl === 'string') {
+  if (k3s && typeof k3s.mirrorUrl === 'string') {
     const problem = urlProblem(k3s.mirrorUrl, ['https', 'http']);
     if (problem) c.add(['k3s', 'mirrorUrl'], k3s.mirrorUrl, problem, 'e.g. https://mirror.example.com/k3s');
   }
@@ -450,10 +463,6 @@ function checkPlatform(def: Rec, c: Collector): void {
   const woodpecker = rec(platform.woodpecker);
   const rdevApi = rec(platform.rdevApi);
 
-  checkVersion(gitea?.version, ['platform', 'gitea', 'version'], VERSION_PATTERNS.semver, '1.22.6', RELEASES.gitea ?? '', c);
-  checkVersion(zot?.version, ['platform', 'zot', 'version'], VERSION_PATTERNS.semverV, 'v2.1.2', RELEASES.zot ?? '', c);
-  checkVersion(woodpecker?.version, ['platform', 'woodpecker', 'version'], VERSION_PATTERNS.semverV, 'v2.8.3', RELEASES.woodpecker ?? '', c);
-
   const sizes: [Rec | undefined, string, string][] = [
     [gitea, 'gitea', 'storageSize'],
     [zot, 'zot', 'storageSize'],
@@ -475,13 +484,6 @@ function checkPlatform(def: Rec, c: Collector): void {
   if (db?.type === 'postgres' && typeof db.host === 'string') {
     const problem = hostPortProblem(db.host);
     if (problem) c.add(['platform', 'gitea', 'database', 'host'], db.host, problem, 'host:port, e.g. postgres.databases.svc.cluster.local:5432');
-  }
-
-  if (typeof rdevApi?.image === 'string') {
-    const problem = pinnedImageProblem(rdevApi.image);
-    if (problem) {
-      c.add(['platform', 'rdevApi', 'image'], rdevApi.image, problem, 'an image pinned by tag or digest, e.g. ghcr.io/orchard9/rdev-api:v0.10.25', 'use a release tag or @sha256:<digest> so every apply runs the same image');
-    }
   }
 
   // platform host names: valid DNS names and distinct (after defaults)
@@ -560,7 +562,7 @@ export function checkRegionRules(definition: unknown, region: string, defaults: 
   }
   checkSsh(def, c);
   checkNetwork(def, c);
-  checkK3s(def, c);
+  checkVersions(def, c);
   checkPools(def, c);
   checkHosts(def, c);
   checkPlatform(def, c);

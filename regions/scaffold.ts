@@ -21,17 +21,6 @@ export const TEMPLATES_DIR = join(REPO_ROOT, 'templates');
 export type ScaffoldProvider = 'hetzner' | 'contabo';
 export const SCAFFOLD_PROVIDERS: readonly ScaffoldProvider[] = ['hetzner', 'contabo'];
 
-/** Pinned versions a new region starts with (kept equal to eu-central-1's by a test). */
-export const SCAFFOLD_VERSIONS = {
-  k3s: 'v1.28.15+k3s1',
-  certManager: 'v1.16.2',
-  gvisor: '20241104',
-  gitea: '1.22.6',
-  zot: 'v2.1.2',
-  woodpecker: 'v2.8.3',
-  rdevApi: 'ghcr.io/orchard9/rdev-api:v0.10.25',
-} as const;
-
 /** Cloudflare IPv4 edge ranges, https://www.cloudflare.com/ips-v4 (kept equal to eu-central-1's by a test). */
 export const CLOUDFLARE_IPV4 = [
   '173.245.48.0/20', '103.21.244.0/22', '103.22.200.0/22', '103.31.4.0/22', '141.101.64.0/18',
@@ -188,21 +177,14 @@ export function newRegionDefinition(options: NewRegionOptions): RegionDefinition
       loadBalancerIps: [formatIp(cidrHost(publicRange, 10))],
       cloudflareCidrs: [...CLOUDFLARE_IPV4],
     },
-    k3s: {
-      version: SCAFFOLD_VERSIONS.k3s,
-      flannelBackend: 'wireguard-native',
-      certManagerVersion: SCAFFOLD_VERSIONS.certManager,
-      gvisorVersion: SCAFFOLD_VERSIONS.gvisor,
-    },
+    k3s: { flannelBackend: 'wireguard-native' },
     pools: { ...pools, ctrl },
     platform: {
       domain,
       acmeEmail: options.acmeEmail ?? `ops@${domain}`,
       storageClasses: ['local-path'],
-      gitea: { version: SCAFFOLD_VERSIONS.gitea, database: { type: 'sqlite3' }, defaultOrg: 'platform' },
-      zot: { version: SCAFFOLD_VERSIONS.zot },
-      woodpecker: { version: SCAFFOLD_VERSIONS.woodpecker, admins: ['platform-admin'] },
-      rdevApi: { image: SCAFFOLD_VERSIONS.rdevApi },
+      gitea: { database: { type: 'sqlite3' }, defaultOrg: 'platform' },
+      woodpecker: { admins: ['platform-admin'] },
     },
   };
 }
@@ -271,14 +253,6 @@ async function renderRegion(definition: RegionDefinition, typesImport: string, c
     adminCidrs: d.network.adminCidrs,
     loadBalancerIps: d.network.loadBalancerIps,
     cloudflareLines: chunk(d.network.cloudflareCidrs, 5),
-    versions: {
-      k3s: d.k3s.version,
-      certManager: d.k3s.certManagerVersion,
-      gvisor: d.k3s.gvisorVersion,
-      gitea: d.platform.gitea.version,
-      zot: d.platform.zot.version,
-      woodpecker: d.platform.woodpecker.version,
-    },
     pools: (['ctrl', 'run', 'build', 'ops'] as const).flatMap((pool) => {
       const p = d.pools[pool];
       if (!p) return [];
@@ -295,7 +269,6 @@ async function renderRegion(definition: RegionDefinition, typesImport: string, c
     acmeEmail: d.platform.acmeEmail,
     defaultOrg: d.platform.gitea.defaultOrg,
     woodpeckerAdmins: d.platform.woodpecker.admins,
-    rdevApiImage: d.platform.rdevApi.image,
   });
 }
 

@@ -5,6 +5,7 @@
  * A region file (regions/<name>.ts) default-exports a `RegionDefinition` built with
  * `defineRegion()`. Nothing here performs I/O; validation lives in regions/load.ts.
  */
+import type { VersionOverrides, Versions } from './versions';
 
 /** Where a machine lives. One region may mix Hetzner Cloud and dedicated (Robot) machines. */
 export type Provider = 'hetzner-cloud' | 'hetzner-robot' | 'contabo';
@@ -83,16 +84,10 @@ export interface NetworkDefinition {
 }
 
 export interface K3sSettings {
-  /** Pinned k3s release, e.g. `v1.28.15+k3s1`. `latest`/`stable` are refused. */
-  readonly version: string;
   /** @default 'wireguard-native' */
   readonly flannelBackend?: 'vxlan' | 'wireguard-native';
   /** Base URL to download k3s release assets from (air-gapped mirror). @default GitHub releases */
   readonly mirrorUrl?: string;
-  /** cert-manager version installed through the k3s auto-deploy manifests. */
-  readonly certManagerVersion: string;
-  /** gVisor release (runsc) installed on the run pool, e.g. `20240212`. */
-  readonly gvisorVersion: string;
 }
 
 /** An air-gapped region: its hosts have no internet; every file comes from a bundle made by `npm run bundle`. */
@@ -131,8 +126,6 @@ export interface PlatformSettings {
   /** Storage classes that exist on the cluster. The first one is the default for every claim. */
   readonly storageClasses: readonly string[];
   readonly gitea: {
-    /** Gitea version, pinned (the rootless image tag is `<version>-rootless`). */
-    readonly version: string;
     /** @default `git.<domain>` */
     readonly host?: string;
     /** SSH clone host. @default the HTTP host */
@@ -148,8 +141,8 @@ export interface PlatformSettings {
     /** Gitea organisation rdev-api creates repositories in. */
     readonly defaultOrg: string;
   };
-  readonly zot: {
-    readonly version: string;
+  /** @default {} */
+  readonly zot?: {
     /** @default `registry.<domain>` */
     readonly host?: string;
     /** @default '50Gi' */
@@ -160,7 +153,6 @@ export interface PlatformSettings {
     readonly dedupe?: boolean;
   };
   readonly woodpecker: {
-    readonly version: string;
     /** @default `ci.<domain>` */
     readonly host?: string;
     /** Gitea user names that are Woodpecker admins. */
@@ -172,9 +164,8 @@ export interface PlatformSettings {
     /** @default '5Gi' */
     readonly storageSize?: string;
   };
-  readonly rdevApi: {
-    /** Fully pinned image reference (tag or digest), e.g. `ghcr.io/orchard9/rdev-api:v0.10.25`. */
-    readonly image: string;
+  /** @default {} */
+  readonly rdevApi?: {
     /** @default `rdev.<domain>` */
     readonly host?: string;
     /** @default 2 */
@@ -189,7 +180,13 @@ export interface RegionDefinition {
   readonly description?: string;
   readonly ssh?: SshSettings;
   readonly network: NetworkDefinition;
-  readonly k3s: K3sSettings;
+  /**
+   * Releases this region pins differently from the version table (regions/versions.ts DEFAULT_VERSIONS).
+   * Leave it out to follow the table, which is what the dependency bot bumps. @default DEFAULT_VERSIONS
+   */
+  readonly versions?: VersionOverrides;
+  /** @default {} */
+  readonly k3s?: K3sSettings;
   /** Air-gapped: hosts get every file from a bundle (see docs/airgap.md). @default hosts download from the releases or k3s.mirrorUrl */
   readonly airgap?: AirgapSettings;
   /** ctrl is required; a pool that is listed must have hosts (an empty pool is an error, omit it instead). */
@@ -256,7 +253,6 @@ export interface ResolvedPlatform {
   readonly storageClasses: readonly string[];
   readonly defaultStorageClass: string;
   readonly gitea: {
-    readonly version: string;
     readonly host: string;
     readonly sshHost: string;
     readonly sshPort: number;
@@ -265,14 +261,12 @@ export interface ResolvedPlatform {
     readonly defaultOrg: string;
   };
   readonly zot: {
-    readonly version: string;
     readonly host: string;
     readonly storageSize: string;
     readonly gcDelay: string;
     readonly dedupe: boolean;
   };
   readonly woodpecker: {
-    readonly version: string;
     readonly host: string;
     readonly admins: readonly string[];
     readonly agentReplicas: number;
@@ -280,7 +274,6 @@ export interface ResolvedPlatform {
     readonly storageSize: string;
   };
   readonly rdevApi: {
-    readonly image: string;
     readonly host: string;
     readonly replicas: number;
   };
@@ -291,6 +284,8 @@ export interface Region {
   readonly description: string;
   readonly ssh: ResolvedSsh;
   readonly network: NetworkDefinition & { readonly vswitch?: NetworkDefinition['vswitch'] & { readonly mtu: number } };
+  /** Every pinned release: the region's overrides over the version table (regions/versions.ts). */
+  readonly versions: Versions;
   readonly k3s: Required<Omit<K3sSettings, 'mirrorUrl'>> & { readonly mirrorUrl?: string };
   /** Set when the region (or the run, `--bundle`) delivers from a bundle; bundleDir is absolute. */
   readonly airgap?: { readonly bundleDir: string };

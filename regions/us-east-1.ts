@@ -22,12 +22,8 @@ export default defineRegion({
       '162.158.0.0/15', '104.16.0.0/13', '104.24.0.0/14', '172.64.0.0/13', '131.0.72.0/22',
     ],
   },
-  k3s: {
-    version: 'v1.28.15+k3s1',
-    flannelBackend: 'wireguard-native',
-    certManagerVersion: 'v1.16.2',
-    gvisorVersion: '20241104',
-  },
+  // releases: the version table (regions/versions.ts); add `versions: { ... }` here only to differ from it
+  k3s: { flannelBackend: 'wireguard-native' },
   pools: {
     ctrl: {
       hosts: [{ name: 'ctrl-1', provider: 'contabo', publicIp: '192.0.2.11', privateIp: '10.10.0.11' }],
@@ -50,9 +46,9 @@ export default defineRegion({
     domain: 'threesix-us.example',
     acmeEmail: 'ops@threesix.example',
     storageClasses: ['local-path'],
-    gitea: { version: '1.22.6', database: { type: 'sqlite3' }, defaultOrg: 'threesix' },
-    zot: { version: 'v2.1.2', storageSize: '30Gi' },
-    woodpecker: { version: 'v2.8.3', admins: ['platform-admin'], agentReplicas: 1 },
-    rdevApi: { image: 'ghcr.io/orchard9/rdev-api:v0.10.25', replicas: 1 },
+    gitea: { database: { type: 'sqlite3' }, defaultOrg: 'threesix' },
+    zot: { storageSize: '30Gi' },
+    woodpecker: { admins: ['platform-admin'], agentReplicas: 1 },
+    rdevApi: { replicas: 1 },
   },
 });

@@ -3,6 +3,7 @@
  * the immutable-field check: what a routine upgrade changes must never touch a field kubectl apply cannot change.
  */
 import type { Region } from '../../regions/types';
+import { COMPONENTS, VERSION_NAMES, type Versions } from '../../regions/versions';
 
 /** `v1.28.15+k3s1` -> `v1.28.16+k3s1`, `1.22.6` -> `1.22.7`, `20241104` -> `20241105`, `repo:v0.10.25` -> `repo:v0.10.26`. */
 export function bumpVersion(text: string): string {
@@ -18,26 +19,9 @@ export function bumpVersion(text: string): string {
 }
 
 export function bumpVersions(region: Region): { region: Region; changed: string[] } {
-  const p = region.platform;
-  const bumped: Region = {
-    ...region,
-    k3s: { ...region.k3s, version: bumpVersion(region.k3s.version), certManagerVersion: bumpVersion(region.k3s.certManagerVersion), gvisorVersion: bumpVersion(region.k3s.gvisorVersion) },
-    platform: {
-      ...p,
-      gitea: { ...p.gitea, version: bumpVersion(p.gitea.version) },
-      zot: { ...p.zot, version: bumpVersion(p.zot.version) },
-      woodpecker: { ...p.woodpecker, version: bumpVersion(p.woodpecker.version) },
-      rdevApi: { ...p.rdevApi, image: bumpVersion(p.rdevApi.image) },
-    },
-  };
-  const changed = [
-    `k3s ${region.k3s.version} -> ${bumped.k3s.version}`,
-    `cert-manager ${region.k3s.certManagerVersion} -> ${bumped.k3s.certManagerVersion}`,
-    `gVisor ${region.k3s.gvisorVersion} -> ${bumped.k3s.gvisorVersion}`,
-    `Gitea ${p.gitea.version} -> ${bumped.platform.gitea.version}`,
-    `Zot ${p.zot.version} -> ${bumped.platform.zot.version}`,
-    `Woodpecker ${p.woodpecker.version} -> ${bumped.platform.woodpecker.version}`,
-    `rdev-api ${p.rdevApi.image} -> ${bumped.platform.rdevApi.image}`,
-  ];
+  const v = region.versions;
+  const bumpedVersions = Object.fromEntries(VERSION_NAMES.map((name) => [name, bumpVersion(v[name])])) as unknown as Versions;
+  const bumped: Region = { ...region, versions: bumpedVersions };
+  const changed = VERSION_NAMES.map((name) => `${COMPONENTS[name].title} ${v[name]} -> ${bumpedVersions[name]}`);
   return { region: bumped, changed };
 }

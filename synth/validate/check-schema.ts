@@ -1,12 +1,12 @@
 /**
- * Strict schema validation of each object against Kubernetes 1.28 and the cert-manager CRDs.
+ * Strict schema validation of each object against the Kubernetes minor the region runs and the cert-manager CRDs.
  * An unknown apiVersion/kind pair is an error too: kubectl would refuse it on a fresh cluster.
  */
 import type { ErrorObject } from 'ajv';
 import { pathOf } from '../../regions/region-error';
 import { apiGroup, isObject } from '../manifest';
 import type { CheckContext, LocatedObject } from './check-context';
-import { schemaRegistry } from './schema-registry';
+import type { SchemaRegistry } from './schema-registry';
 
 type Segment = string | number;
 
@@ -42,7 +42,9 @@ function typesOf(schema: Record<string, unknown> | undefined): string {
   return 'a value matching the schema';
 }
 
-const SCHEMA_FIX = 'change the construct that builds this object so it matches the Kubernetes 1.28 / cert-manager v1.21.1 API (schemas/)';
+function schemaFix(registry: SchemaRegistry): string {
+  return `change the construct that builds this object so it matches the Kubernetes ${registry.kubernetesMinor} / cert-manager v1.21.1 API (schemas/)`;
+}
 
 /** Drops the branch errors under a failed oneOf/anyOf: the combined error says it better. */
 function collapseBranches(errors: readonly ErrorObject[]): ErrorObject[] {
@@ -52,7 +54,7 @@ function collapseBranches(errors: readonly ErrorObject[]): ErrorObject[] {
   );
 }
 
-function reportError(ctx: CheckContext, at: LocatedObject, e: ErrorObject, source: string): void {
+function reportError(ctx: CheckContext, at: LocatedObject, e: ErrorObject, source: string, registry: SchemaRegistry): void {
   const { apiVersion, kind } = at.object;
   const segments = pointerSegments(e.instancePath);
   const data = valueAt(at.object, segments);
@@ -60,14 +62,14 @@ function reportError(ctx: CheckContext, at: LocatedObject, e: ErrorObject, sourc
   switch (e.keyword) {
     case 'additionalProperties': {
       const field = String(params.additionalProperty);
-      const here = schemaRegistry.schemaAt(apiVersion, kind, segments);
+      const here = registry.schemaAt(apiVersion, kind, segments);
       const allowed = Object.keys((here?.node.properties as object | undefined) ?? {});
       ctx.report(at, {
         path: pathOf(...segments, field),
         value: valueAt(data, [field]),
         problem: `is an unknown field (strict schema ${here?.definition ?? source})`,
         expected: allowed.length > 0 ? `one of ${allowed.join(', ')}` : 'no other fields',
-        fix: `remove '${field}' or correct its spelling; ${SCHEMA_FIX}`,
+        fix: `remove '${field}' or correct its spelling; ${schemaFix(registry)}`,
       });
       return;
     }
@@ -75,13 +77,13 @@ function reportError(ctx: CheckContext, at: LocatedObject, e: ErrorObject, sourc
       ctx.report(at, {
         path: pathOf(...segments, String(params.missingProperty)),
         value: undefined,
-        problem: `is missing (required by ${schemaRegistry.schemaAt(apiVersion, kind, segments)?.definition ?? source})`,
+        problem: `is missing (required by ${registry.schemaAt(apiVersion, kind, segments)?.definition ?? source})`,
         expected: 'a value',
-        fix: `set it; ${SCHEMA_FIX}`,
+        fix: `set it; ${schemaFix(registry)}`,
       });
       return;
     case 'type':
-      ctx.report(at, { path: pathOf(...segments), value: data, problem: `has the wrong type ${typeName(data)}`, expected: String(params.type), fix: SCHEMA_FIX });
+      ctx.report(at, { path: pathOf(...segments), value: data, problem: `has the wrong type ${typeName(data)}`, expected: String(params.type), fix: schemaFix(registry) });
       return;
     case 'oneOf':
     case 'anyOf':
@@ -89,8 +91,8 @@ function reportError(ctx: CheckContext, at: LocatedObject, e: ErrorObject, sourc
         path: pathOf(...segments),
         value: data,
         problem: `has the wrong type ${typeName(data)}`,
-        expected: typesOf(schemaRegistry.schemaAt(apiVersion, kind, segments)?.node),
-        fix: SCHEMA_FIX,
+        expected: typesOf(registry.schemaAt(apiVersion, kind, segments)?.node),
+        fix: schemaFix(registry),
       });
       return;
     case 'enum':
@@ -99,7 +101,7 @@ function reportError(ctx: CheckContext, at: LocatedObject, e: ErrorObject, sourc
         value: data,
         problem: 'is not an allowed value',
         expected: `one of ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`,
-        fix: SCHEMA_FIX,
+        fix: schemaFix(registry),
       });
       return;
     default:
@@ -108,18 +110,18 @@ function reportError(ctx: CheckContext, at: LocatedObject, e: ErrorObject, sourc
         value: data,
         problem: `is invalid (${e.keyword}: ${e.message ?? 'fails the schema'})`,
         expected: `a value that ${e.message ?? 'matches the schema'}`,
-        fix: SCHEMA_FIX,
+        fix: schemaFix(registry),
       });
   }
 }
 
 /** Validates one object; returns false when its apiVersion/kind is unknown (other checks can still run). */
-export function checkSchema(ctx: CheckContext, at: LocatedObject): boolean {
+export function checkSchema(ctx: CheckContext, at: LocatedObject, registry: SchemaRegistry): boolean {
   const { apiVersion, kind } = at.object;
-  const schema = schemaRegistry.get(apiVersion, kind);
+  const schema = registry.get(apiVersion, kind);
   if (!schema) {
     const group = apiGroup(apiVersion);
-    const known = schemaRegistry.knownKinds().filter((k) => k.endsWith(` ${kind}`) || (group !== '' && k.startsWith(`${group}/`)));
+    const known = registry.knownKinds().filter((k) => k.endsWith(` ${kind}`) || (group !== '' && k.startsWith(`${group}/`)));
     ctx.report(at, {
       path: 'apiVersion/kind',
       value: `${apiVersion} ${kind}`,
@@ -127,13 +129,13 @@ export function checkSchema(ctx: CheckContext, at: LocatedObject): boolean {
       expected:
         known.length > 0
           ? `one of ${known.slice(0, 8).join(', ')}`
-          : 'a Kubernetes 1.28 kind (e.g. apps/v1 Deployment) or cert-manager.io/v1 Certificate, Issuer, ClusterIssuer',
+          : `a Kubernetes ${registry.kubernetesMinor} kind (e.g. apps/v1 Deployment) or cert-manager.io/v1 Certificate, Issuer, ClusterIssuer`,
       fix: 'use a served apiVersion for this kind; for a new CRD, vendor its schema into schemas/ and load it in synth/validate/crd-schemas.ts',
     });
     return false;
   }
   if (!schema.validate(at.object)) {
-    for (const e of collapseBranches(schema.validate.errors ?? [])) reportError(ctx, at, e, schema.source);
+    for (const e of collapseBranches(schema.validate.errors ?? [])) reportError(ctx, at, e, schema.source, registry);
   }
   return true;
 }

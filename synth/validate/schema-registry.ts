@@ -1,6 +1,7 @@
 /**
- * Strict JSON Schema validators for every kind synth may emit: Kubernetes 1.28 (the vendored
- * OpenAPI definitions, found by apiVersion + kind through `x-kubernetes-group-version-kind`) and
+ * Strict JSON Schema validators for every kind synth may emit: the Kubernetes minor the region runs (the
+ * vendored OpenAPI definitions of that minor, chosen from the region's k3s pin, found by apiVersion + kind
+ * through `x-kubernetes-group-version-kind`) and
  * the vendored cert-manager CRDs. Both are made strict (unknown fields are errors, see
  * strict-schema.ts) and CRD `metadata` is checked as a real ObjectMeta.
  *
@@ -20,13 +21,29 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { default as AjvClass, Options, ValidateFunction } from 'ajv';
 import type { default as StandaloneCode } from 'ajv/dist/standalone';
+import { DEFAULT_VERSIONS, kubernetesMinor } from '../../regions/versions';
 import { CRD_SCHEMA_FILE, loadCrdSchemas } from './crd-schemas';
 import { strictSchema } from './strict-schema';
 
-const K8S_DEFINITIONS_FILE = new URL('../../schemas/kubernetes-v1.28.0-definitions.json', import.meta.url);
-const K8S_SCHEMA_ID = 'k8s-1.28';
-const DEFINITION_REF = `${K8S_SCHEMA_ID}#/definitions/`;
-const OBJECT_META_REF = `${DEFINITION_REF}io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta`;
+/**
+ * Kubernetes minors whose definitions are vendored in schemas/ (see schemas/README.md). A region is validated
+ * against the minor of its k3s pin (regions/versions.ts kubernetesMinor); a minor not listed here is an error.
+ */
+export const KUBERNETES_SCHEMAS: Readonly<Record<string, string>> = {
+  '1.35': 'kubernetes-v1.35.0-definitions.json',
+  '1.36': 'kubernetes-v1.36.0-definitions.json',
+};
+
+/** The minor synth validates against when no region says otherwise: that of the default k3s pin. */
+export const DEFAULT_KUBERNETES_MINOR = kubernetesMinor(DEFAULT_VERSIONS.k3s) ?? '';
+
+function definitionsFile(minor: string): URL {
+  const file = KUBERNETES_SCHEMAS[minor];
+  if (file === undefined) {
+    throw new Error(`Kubernetes ${minor}: no schemas vendored (expected one of ${Object.keys(KUBERNETES_SCHEMAS).join(', ')}; vendor kubernetes-v${minor}.0-definitions.json into schemas/ and list it in KUBERNETES_SCHEMAS)`);
+  }
+  return new URL(`../../schemas/${file}`, import.meta.url);
+}
 /** Bump when the way schemas are prepared changes (strictSchema, metadata ref), to invalidate caches. */
 const PREPARATION_VERSION = 1;
 // ajv (and its code generator) is loaded only when something must be compiled: with a warm cache,
@@ -79,6 +96,8 @@ interface Loaded {
 export interface SchemaRegistryOptions {
   /** Folder for compiled validators; null = no disk cache. @default node_modules/.cache/region-bootstrapper/validators */
   readonly cacheDir?: string | null;
+  /** Kubernetes minor to validate against, e.g. `1.35` (must be in KUBERNETES_SCHEMAS). @default DEFAULT_KUBERNETES_MINOR */
+  readonly kubernetesMinor?: string;
 }
 
 function gvkKey(apiVersion: string, kind: string): string {
@@ -100,14 +119,21 @@ export class SchemaRegistry {
   private cachedIndex: Record<string, IndexEntry> | undefined;
   private readonly compiled = new Map<string, KindSchema>();
   private readonly cacheDir: string | undefined;
+  /** The Kubernetes minor this registry validates against, e.g. `1.35`. */
+  readonly kubernetesMinor: string;
+  private readonly definitionsFile: URL;
+  private readonly schemaId: string;
 
   constructor(options: SchemaRegistryOptions = {}) {
+    this.kubernetesMinor = options.kubernetesMinor ?? DEFAULT_KUBERNETES_MINOR;
+    this.definitionsFile = definitionsFile(this.kubernetesMinor);
+    this.schemaId = `k8s-${this.kubernetesMinor}`;
     const base = options.cacheDir === undefined ? (process.env.SYNTH_VALIDATOR_CACHE === 'off' ? null : DEFAULT_CACHE_DIR) : options.cacheDir;
     if (base === null) {
       this.cacheDir = undefined;
     } else {
       const h = createHash('sha256');
-      h.update(readFileSync(K8S_DEFINITIONS_FILE));
+      h.update(readFileSync(this.definitionsFile));
       h.update(readFileSync(CRD_SCHEMA_FILE));
       h.update(JSON.stringify({ ajv: (requireHere('ajv/package.json') as { version: string }).version, AJV_OPTIONS, PREPARATION_VERSION }));
       this.cacheDir = join(base, h.digest('hex').slice(0, 16));
@@ -117,11 +143,12 @@ export class SchemaRegistry {
   /** Reads and prepares every schema (only needed to compile, or to explain an error). */
   private load(): Loaded {
     if (this.loaded) return this.loaded;
-    const raw = JSON.parse(readFileSync(K8S_DEFINITIONS_FILE, 'utf8')) as { definitions: Definitions };
+    const raw = JSON.parse(readFileSync(this.definitionsFile, 'utf8')) as { definitions: Definitions };
+    const definitionRef = `${this.schemaId}#/definitions/`;
     const definitions = strictSchema({ definitions: raw.definitions }).definitions;
     const Ajv = loadAjv().default;
     const ajv = new Ajv(AJV_OPTIONS);
-    ajv.addSchema({ $id: K8S_SCHEMA_ID, definitions });
+    ajv.addSchema({ $id: this.schemaId, definitions });
     const schemas = new Map<string, Schema>();
     const index: Record<string, IndexEntry> = {};
     for (const [name, def] of Object.entries(raw.definitions)) {
@@ -129,7 +156,7 @@ export class SchemaRegistry {
         const k = gvkKey(gvk.group === '' ? gvk.version : `${gvk.group}/${gvk.version}`, gvk.kind);
         if (index[k]) continue;
         index[k] = { source: name, scope: 'unknown' };
-        schemas.set(k, { $ref: `${DEFINITION_REF}${name}` });
+        schemas.set(k, { $ref: `${definitionRef}${name}` });
       }
     }
     for (const crd of loadCrdSchemas()) {
@@ -137,7 +164,7 @@ export class SchemaRegistry {
       const strict = strictSchema(crd.schema);
       const k = gvkKey(apiVersion, crd.kind);
       index[k] = { source: `${apiVersion} ${crd.kind} CRD (cert-manager v1.21.1)`, scope: crd.scope };
-      schemas.set(k, { ...strict, properties: { ...(strict.properties as Schema), metadata: { $ref: OBJECT_META_REF } } });
+      schemas.set(k, { ...strict, properties: { ...(strict.properties as Schema), metadata: { $ref: `${definitionRef}io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta` } } });
     }
     this.loaded = { ajv, definitions, schemas, index };
     return this.loaded;
@@ -198,13 +225,14 @@ export class SchemaRegistry {
    */
   schemaAt(apiVersion: string, kind: string, path: readonly (string | number)[]): { node: Schema; definition: string | undefined } | undefined {
     const { schemas, definitions } = this.load();
+    const definitionRef = `${this.schemaId}#/definitions/`;
     let node: Schema | undefined = schemas.get(gvkKey(apiVersion, kind));
     let definition: string | undefined;
     const deref = (n: Schema | undefined): Schema | undefined => {
       let current = n;
       for (let i = 0; i < 16 && typeof current?.$ref === 'string'; i++) {
         const ref = current.$ref as string;
-        const name = ref.startsWith(DEFINITION_REF) ? ref.slice(DEFINITION_REF.length) : ref.startsWith('#/definitions/') ? ref.slice('#/definitions/'.length) : undefined;
+        const name = ref.startsWith(definitionRef) ? ref.slice(definitionRef.length) : ref.startsWith('#/definitions/') ? ref.slice('#/definitions/'.length) : undefined;
         if (name === undefined) return undefined;
         definition = name;
         current = definitions[name];
@@ -224,5 +252,17 @@ export class SchemaRegistry {
   }
 }
 
-/** The process-wide registry (schemas are immutable data; compiling once is the point). */
-export const schemaRegistry = new SchemaRegistry();
+const registries = new Map<string, SchemaRegistry>();
+
+/**
+ * The process-wide registry of a Kubernetes minor (schemas are immutable data; compiling once is the point).
+ * Throws when that minor's schemas are not vendored.
+ */
+export function schemaRegistryFor(kubernetesMinor: string): SchemaRegistry {
+  let registry = registries.get(kubernetesMinor);
+  if (!registry) {
+    registry = new SchemaRegistry({ kubernetesMinor });
+    registries.set(kubernetesMinor, registry);
+  }
+  return registry;
+}

@@ -1,7 +1,7 @@
 /**
  * The validation gate: everything a region's manifests must satisfy before a byte is written.
  *   1. layout (file names in apply order) and shape (apiVersion, kind, metadata.name present);
- *   2. strict schema (Kubernetes 1.28, cert-manager v1.21.1), unknown kinds rejected;
+ *   2. strict schema (the Kubernetes minor of the region's k3s pin, cert-manager v1.21.1), unknown kinds rejected;
  *   3. namespaces set and existing (scope-aware), no duplicate objects;
  *   4. cross references: Service selectors, Ingress backends and TLS secrets, referenced
  *      Secrets/ConfigMaps/ServiceAccounts/PVCs/Roles/Issuers, storage classes;
@@ -21,7 +21,8 @@ import { checkSchema } from './check-schema';
 import { checkServices } from './check-services';
 import { checkStorage } from './check-storage';
 import { checkTenantIsolation } from './check-tenant-isolation';
-import { schemaRegistry } from './schema-registry';
+import { KUBERNETES_SCHEMAS, schemaRegistryFor } from './schema-registry';
+import { kubernetesMinor } from '../../regions/versions';
 
 function hasShape(ctx: CheckContext, at: LocatedObject): boolean {
   const o = at.object as unknown as Record<string, unknown>;
@@ -55,9 +56,24 @@ export function validateManifests(manifests: RegionManifests): ManifestIssue[] {
   ctx.issues.push(...main.issues);
   checkLayout(ctx, manifests);
 
+  const minor = kubernetesMinor(manifests.region.versions.k3s);
+  if (minor === undefined || KUBERNETES_SCHEMAS[minor] === undefined) {
+    ctx.issues.push({
+      region: manifests.region.name,
+      object: '',
+      file: '',
+      path: 'versions.k3s',
+      value: manifests.region.versions.k3s,
+      problem: `runs Kubernetes ${minor ?? '(unknown)'}, whose schemas are not vendored, so its manifests cannot be validated`,
+      expected: `a k3s release of Kubernetes ${Object.keys(KUBERNETES_SCHEMAS).join(' or ')}`,
+      fix: `pin a k3s release of a vendored minor, or vendor kubernetes-v${minor ?? '1.x'}.0-definitions.json into schemas/ (see schemas/README.md) and list it in KUBERNETES_SCHEMAS`,
+    });
+    return ctx.issues;
+  }
+  const registry = schemaRegistryFor(minor);
   for (const at of valid) {
-    if (!checkSchema(ctx, at)) continue;
-    const scope = schemaRegistry.get(at.object.apiVersion, at.object.kind)?.scope;
+    if (!checkSchema(ctx, at, registry)) continue;
+    const scope = registry.get(at.object.apiVersion, at.object.kind)?.scope;
     checkMetadata(ctx, at, isClusterScoped(at.object.kind, scope));
   }
   checkDuplicates(ctx, valid, manifests.secrets);
@@ -68,7 +84,7 @@ export function validateManifests(manifests: RegionManifests): ManifestIssue[] {
 
   const validComponents = components.map((c) => ({ name: c.name, objects: c.objects.filter((at) => hasShape(ctx, at)) }));
   for (const c of validComponents) {
-    for (const at of c.objects) checkSchema(ctx, at);
+    for (const at of c.objects) checkSchema(ctx, at, registry);
     checkDuplicates(ctx, c.objects, []);
   }
   checkTenantIsolation(ctx, validComponents);

@@ -35,7 +35,7 @@ let dir: string;
 let pinFile: string;
 
 function files(r: Region): Map<string, Buffer> {
-  const v = encodeURIComponent(r.k3s.version);
+  const v = encodeURIComponent(r.versions.k3s);
   const m = new Map<string, Buffer>();
   const k3s = Buffer.alloc(256 * 1024, 1);
   const images = Buffer.alloc(128 * 1024, 2);
@@ -43,11 +43,11 @@ function files(r: Region): Map<string, Buffer> {
   m.set(`/k3s/${v}/k3s-airgap-images-amd64.tar.zst`, images);
   m.set(`/k3s/${v}/sha256sum-amd64.txt`, Buffer.from(`${sha256(k3s)}  k3s\n${sha256(images)}  k3s-airgap-images-amd64.tar.zst\n${'0'.repeat(64)}  k3s-airgap-images-amd64.tar\n`));
   for (const b of ['runsc', 'containerd-shim-runsc-v1']) {
-    const body = Buffer.from(`${b} binary ${r.k3s.gvisorVersion}\n`);
-    m.set(`/gvisor/${r.k3s.gvisorVersion}/x86_64/${b}`, body);
-    m.set(`/gvisor/${r.k3s.gvisorVersion}/x86_64/${b}.sha512`, Buffer.from(`${sha512(body)}  ${b}\n`));
+    const body = Buffer.from(`${b} binary ${r.versions.gvisor}\n`);
+    m.set(`/gvisor/${r.versions.gvisor}/x86_64/${b}`, body);
+    m.set(`/gvisor/${r.versions.gvisor}/x86_64/${b}.sha512`, Buffer.from(`${sha512(body)}  ${b}\n`));
   }
-  m.set(`/charts/cert-manager-${r.k3s.certManagerVersion}.tgz`, Buffer.from('chart archive'));
+  m.set(`/charts/cert-manager-${r.versions.certManager}.tgz`, Buffer.from('chart archive'));
   // An OCI registry: per image an index (amd64 + arm64), a manifest, a config and one layer shared by all images.
   const layer = Buffer.from('shared base layer');
   for (const name of ['cert-manager-controller', 'cert-manager-webhook', 'cert-manager-cainjector', 'cert-manager-acmesolver', 'cert-manager-startupapicheck']) {
@@ -57,7 +57,7 @@ function files(r: Region): Map<string, Buffer> {
       { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: `sha256:${'a'.repeat(64)}`, size: 1, platform: { os: 'linux', architecture: 'arm64' } },
       { mediaType: 'application/vnd.oci.image.manifest.v1+json', digest: digest(manifest), size: manifest.length, platform: { os: 'linux', architecture: 'amd64' } },
     ] }));
-    m.set(`/v2/jetstack/${name}/manifests/${r.k3s.certManagerVersion}`, index);
+    m.set(`/v2/jetstack/${name}/manifests/${r.versions.certManager}`, index);
     m.set(`/v2/jetstack/${name}/manifests/${digest(manifest)}`, manifest);
     m.set(`/v2/jetstack/${name}/blobs/${digest(config)}`, config);
     m.set(`/v2/jetstack/${name}/blobs/${digest(layer)}`, layer);
@@ -114,12 +114,12 @@ describe('buildBundle', () => {
     expect(first.reused).toEqual([]);
     const byAsset = new Map(first.manifest.artifacts.map((a) => [a.asset, a]));
     const k3s = byAsset.get('k3s')!;
-    expect(k3s).toMatchObject({ sha256: sha256(up.bodies.get(`/k3s/${encodeURIComponent(region.k3s.version)}/k3s`)!), size: 256 * 1024, source: `${up.url}/k3s/${encodeURIComponent(region.k3s.version)}/k3s` });
-    expect(k3s.upstream).toEqual({ algorithm: 'sha256', sum: k3s.sha256, url: `${up.url}/k3s/${encodeURIComponent(region.k3s.version)}/sha256sum-amd64.txt` });
+    expect(k3s).toMatchObject({ sha256: sha256(up.bodies.get(`/k3s/${encodeURIComponent(region.versions.k3s)}/k3s`)!), size: 256 * 1024, source: `${up.url}/k3s/${encodeURIComponent(region.versions.k3s)}/k3s` });
+    expect(k3s.upstream).toEqual({ algorithm: 'sha256', sum: k3s.sha256, url: `${up.url}/k3s/${encodeURIComponent(region.versions.k3s)}/sha256sum-amd64.txt` });
     expect(byAsset.get('runsc')!.upstream?.algorithm).toBe('sha512');
-    expect(byAsset.get(`cert-manager-images-${region.k3s.certManagerVersion}-amd64.tar`)!.source).toContain(`quay.io/jetstack/cert-manager-controller:${region.k3s.certManagerVersion}`);
+    expect(byAsset.get(`cert-manager-images-${region.versions.certManager}-amd64.tar`)!.source).toContain(`quay.io/jetstack/cert-manager-controller:${region.versions.certManager}`);
     expect(first.pinnedNow).toHaveLength(7);
-    expect(readPins(pinFile).k3s?.[region.k3s.version]?.amd64?.k3s).toBe(k3s.sha256);
+    expect(readPins(pinFile).k3s?.[region.versions.k3s]?.amd64?.k3s).toBe(k3s.sha256);
     expect(JSON.parse(readFileSync(pinFile, 'utf8')).$comment).toBe('test pins');
 
     // The playbooks accept it for the real region (every artifact pinned, every file matching).
@@ -142,7 +142,7 @@ describe('buildBundle', () => {
     expect(list.slice(0, 2)).toEqual(['oci-layout', 'index.json']);
     const index = JSON.parse(execFileSync('tar', ['-xOf', archive, 'index.json'], { encoding: 'utf8' })) as { manifests: { digest: string; annotations: Record<string, string> }[] };
     expect(index.manifests.map((m) => m.annotations['io.containerd.image.name'])).toEqual(
-      ['controller', 'webhook', 'cainjector', 'acmesolver', 'startupapicheck'].map((n) => `quay.io/jetstack/cert-manager-${n}:${region.k3s.certManagerVersion}`),
+      ['controller', 'webhook', 'cainjector', 'acmesolver', 'startupapicheck'].map((n) => `quay.io/jetstack/cert-manager-${n}:${region.versions.certManager}`),
     );
     for (const m of index.manifests) expect(list).toContain(`blobs/sha256/${m.digest.slice(7)}`);
     // 5 manifests + 5 configs + 1 shared layer
@@ -153,38 +153,38 @@ describe('buildBundle', () => {
   });
 
   it('a download that differs from the published checksum is an error naming the file and both sums, and is not kept', async () => {
-    const path = `/gvisor/${region.k3s.gvisorVersion}/x86_64/runsc`;
+    const path = `/gvisor/${region.versions.gvisor}/x86_64/runsc`;
     const published = sha512(up.bodies.get(path)!);
     up.bodies.set(path, Buffer.from('a swapped runsc'));
     const out = join(dir, 'bundle');
     await expect(buildBundle({ region, out, sources: sources(), pinFile })).rejects.toThrow(
-      `gvisor/${region.k3s.gvisorVersion}/amd64/runsc: sha512 is ${sha512('a swapped runsc')}, expected ${published} (published at ${up.url}${path}.sha512)`,
+      `gvisor/${region.versions.gvisor}/amd64/runsc: sha512 is ${sha512('a swapped runsc')}, expected ${published} (published at ${up.url}${path}.sha512)`,
     );
-    expect(existsSync(join(out, 'gvisor', region.k3s.gvisorVersion, 'amd64', 'runsc'))).toBe(false);
+    expect(existsSync(join(out, 'gvisor', region.versions.gvisor, 'amd64', 'runsc'))).toBe(false);
   });
 
   it('a download that differs from the repository pin is refused even when upstream agrees with it (compromised mirror)', async () => {
-    const v = encodeURIComponent(region.k3s.version);
+    const v = encodeURIComponent(region.versions.k3s);
     const evil = Buffer.from('evil k3s');
     up.bodies.set(`/k3s/${v}/k3s`, evil);
     up.bodies.set(`/k3s/${v}/sha256sum-amd64.txt`, Buffer.from(`${sha256(evil)}  k3s\n`));
     const good = sha256(Buffer.alloc(256 * 1024, 1));
-    writeFileSync(pinFile, JSON.stringify({ k3s: { [region.k3s.version]: { amd64: { k3s: good } } } }));
+    writeFileSync(pinFile, JSON.stringify({ k3s: { [region.versions.k3s]: { amd64: { k3s: good } } } }));
     resetPinCache();
     const out = join(dir, 'bundle');
     await expect(buildBundle({ region, out, sources: sources(), pinFile })).rejects.toThrow(
       new RegExp(`k3s/v1\\.[0-9.]+\\+k3s1/amd64/k3s: sha256 is ${sha256(evil)}, expected ${good} \\(pinned in .* for k3s/.*\\); the download from ${up.url.replace(/[.]/g, '\\.')}/k3s/.* was not kept: not the artifact this repository verified`),
     );
-    expect(existsSync(join(out, 'k3s', region.k3s.version, 'amd64', 'k3s'))).toBe(false);
+    expect(existsSync(join(out, 'k3s', region.versions.k3s, 'amd64', 'k3s'))).toBe(false);
   });
 
   it('a file changed on disk after bundling is fetched again; unpinned artifacts are reported', async () => {
     const out = join(dir, 'bundle');
     await buildBundle({ region, out, sources: sources(), pinFile });
-    const chart = join(out, 'cert-manager', region.k3s.certManagerVersion, 'any', `cert-manager-${region.k3s.certManagerVersion}.tgz`);
+    const chart = join(out, 'cert-manager', region.versions.certManager, 'any', `cert-manager-${region.versions.certManager}.tgz`);
     writeFileSync(chart, 'tampered');
     const again = await buildBundle({ region, out, sources: sources(), pinFile });
-    expect(again.downloaded).toEqual([`cert-manager/${region.k3s.certManagerVersion}/any/cert-manager-${region.k3s.certManagerVersion}.tgz`]);
+    expect(again.downloaded).toEqual([`cert-manager/${region.versions.certManager}/any/cert-manager-${region.versions.certManager}.tgz`]);
     expect(readFileSync(chart, 'utf8')).toBe('chart archive');
     expect(again.unpinned).toHaveLength(6);
     expect(() => loadBundle(out, { region: region.name, pinFile })).toThrow(/has no pinned sha256/);

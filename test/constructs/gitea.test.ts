@@ -6,7 +6,8 @@ import { envOf, find, synth } from './fixture';
 
 const props: GiteaProps = {
   namespace: 'platform',
-  version: '1.22.6',
+  version: '1.26.4',
+  image: 'docker.gitea.com/gitea:1.26.4-rootless',
   host: 'git.threesix.example',
   database: { type: 'postgres', host: 'postgres.databases.svc.cluster.local:5432', name: 'gitea', user: 'gitea' },
   storageClassName: 'local-path',
@@ -31,8 +32,8 @@ describe('Gitea', () => {
   const appIni: string = find(objects, 'ConfigMap', 'gitea-config').data['app.ini'];
 
   it('runs the pinned rootless image as uid/gid 1000 with fsGroup 1000', () => {
-    expect(container.image).toBe('gitea/gitea:1.22.6-rootless');
-    expect(pod.initContainers[0].image).toBe('gitea/gitea:1.22.6-rootless');
+    expect(container.image).toBe(props.image);
+    expect(pod.initContainers[0].image).toBe(props.image);
     expect(pod.securityContext).toMatchObject({ runAsUser: 1000, runAsGroup: 1000, fsGroup: 1000, runAsNonRoot: true });
     expect(container.securityContext).toMatchObject({ allowPrivilegeEscalation: false, capabilities: { drop: ['ALL'] }, seccompProfile: { type: 'RuntimeDefault' } });
   });
@@ -114,8 +115,14 @@ describe('Gitea', () => {
     expect(() => build({ ...props, version: 'latest' })).toThrow(/^Gitea 'gitea': version 'latest' is not a pinned version/);
   });
 
+  it('fails when the image is not the rootless image of the version', () => {
+    expect(() => build({ ...props, image: 'docker.gitea.com/gitea:1.26.4' })).toThrow(/^Gitea 'gitea': image 'docker.gitea.com\/gitea:1.26.4' is not the rootless image of 1.26.4/);
+    expect(() => build({ ...props, image: 'docker.gitea.com/gitea:1.26.3-rootless' })).toThrow(/is not the rootless image of 1.26.4/);
+    expect(() => build({ ...props, image: 'docker.gitea.com/gitea:latest' })).toThrow(/image 'docker.gitea.com\/gitea:latest'/);
+  });
+
   it('fails when the version already carries -rootless', () => {
-    expect(() => build({ ...props, version: '1.22.6-rootless' })).toThrow(/^Gitea 'gitea': version '1.22.6-rootless' already carries the -rootless suffix/);
+    expect(() => build({ ...props, version: '1.26.4-rootless' })).toThrow(/^Gitea 'gitea': version '1.26.4-rootless' carries the -rootless suffix/);
   });
 
   it('fails when the database host has no port', () => {

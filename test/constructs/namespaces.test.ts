@@ -9,7 +9,8 @@ const props = {
   buildsNamespace: 'builds',
   tenantNodeSelector: { 'node.platform/pool': 'run' },
   buildsNodeSelector: { 'node.platform/pool': 'build' },
-  version: 'v1.28.15+k3s1',
+  version: 'v1.35.8+k3s1',
+  kubernetesMinor: '1.35',
 };
 
 describe('Namespaces', () => {
@@ -26,7 +27,7 @@ describe('Namespaces', () => {
     const platform = find(objects, 'Namespace', 'platform');
     expect(platform.metadata.labels['pod-security.kubernetes.io/enforce']).toBe('restricted');
     expect(platform.metadata.annotations).toBeUndefined();
-    expect(platform.metadata.labels['app.kubernetes.io/version']).toBe('v1.28.15_k3s1');
+    expect(platform.metadata.labels['app.kubernetes.io/version']).toBe('v1.35.8_k3s1');
   });
 
   it('pins pipelines to the build pool and takes the API token away from default ServiceAccounts', () => {
@@ -55,6 +56,17 @@ describe('Namespaces', () => {
   it('fails when a namespace name is not a DNS label', () => {
     expect(() => synth((chart) => new Namespaces(chart, 'namespaces', { ...props, projectsNamespace: 'Projects_1' }))).toThrow(
       /^Namespaces 'namespaces': projectsNamespace 'Projects_1' is not a valid DNS label/,
+    );
+  });
+
+  it('enforces the Pod Security Standards of the Kubernetes minor the cluster runs', () => {
+    for (const ns of ['platform', 'projects', 'builds']) {
+      expect(find(objects, 'Namespace', ns).metadata.labels['pod-security.kubernetes.io/enforce-version']).toBe('v1.35');
+    }
+    const on136 = synth((chart) => new Namespaces(chart, 'namespaces', { ...props, kubernetesMinor: '1.36' }));
+    expect(find(on136, 'Namespace', 'platform').metadata.labels['pod-security.kubernetes.io/enforce-version']).toBe('v1.36');
+    expect(() => synth((chart) => new Namespaces(chart, 'namespaces', { ...props, kubernetesMinor: 'v1.35.8' }))).toThrow(
+      /^Namespaces 'namespaces': kubernetesMinor 'v1.35.8' is not a Kubernetes minor \(expected e.g. '1.35'\)/,
     );
   });
 

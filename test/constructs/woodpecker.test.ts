@@ -4,7 +4,9 @@ import { envOf, find, synth } from './fixture';
 
 const props: WoodpeckerProps = {
   namespace: 'platform',
-  version: 'v2.8.3',
+  version: 'v3.17.0',
+  serverImage: 'docker.io/woodpeckerci/woodpecker-server:v3.17.0',
+  agentImage: 'docker.io/woodpeckerci/woodpecker-agent:v3.17.0',
   host: 'ci.threesix.example',
   giteaHost: 'git.threesix.example',
   admins: ['platform-admin', 'second-admin'],
@@ -31,7 +33,7 @@ describe('Woodpecker', () => {
   const agent = agents.spec.template.spec.containers[0];
 
   it('configures the server for the Gitea forge, closed registration and in-cluster webhooks', () => {
-    expect(server.image).toBe('woodpeckerci/woodpecker-server:v2.8.3');
+    expect(server.image).toBe(props.serverImage);
     expect(envOf(server, 'WOODPECKER_GITEA')).toBe('true');
     expect(envOf(server, 'WOODPECKER_GITEA_URL')).toBe('https://git.threesix.example');
     expect(envOf(server, 'WOODPECKER_HOST')).toBe('https://ci.threesix.example');

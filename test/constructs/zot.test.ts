@@ -5,7 +5,9 @@ import { envOf, find, synth } from './fixture';
 
 const props: ZotProps = {
   namespace: 'platform',
-  version: 'v2.1.2',
+  version: 'v2.1.20',
+  image: 'ghcr.io/project-zot/zot:v2.1.20',
+  htpasswdImage: 'docker.io/library/httpd:2.4.62-alpine',
   host: 'registry.threesix.example',
   storageClassName: 'local-path',
   tlsSecretName: 'wildcard-tls',
@@ -26,7 +28,7 @@ describe('Zot', () => {
   const configText: string = find(objects, 'ConfigMap', 'zot-config').data['config.json'];
 
   it('runs the pinned image with the config from the ConfigMap', () => {
-    expect(container.image).toBe('ghcr.io/project-zot/zot-linux-amd64:v2.1.2');
+    expect(container.image).toBe(props.image);
     expect(container.args).toEqual(['serve', '/etc/zot/config.json']);
     expect(container.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/zot', readOnly: true });
   });
@@ -77,7 +79,7 @@ describe('Zot', () => {
     const spec = sts.spec.template.spec;
     expect(spec.initContainers).toHaveLength(1);
     const init = spec.initContainers[0];
-    expect(init.image).toBe('httpd:2.4.62-alpine');
+    expect(init.image).toBe(props.htpasswdImage);
     expect(envOf(init, 'CI_PASSWORD')).toEqual({ secretKeyRef: { name: 'zot-users', key: 'ci-password' } });
     expect(envOf(init, 'ADMIN_PASSWORD')).toEqual({ secretKeyRef: { name: 'zot-users', key: 'admin-password' } });
     expect(envOf(init, 'CI_USER')).toBe('ci');

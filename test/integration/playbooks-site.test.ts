@@ -31,7 +31,8 @@ import { firstTouch, labShell, nodeNames, play, withHostVars } from './playbooks
 const lab = useLab({ id: 'pb-site', hosts: 4 });
 let mirror: K3sMirror;
 const ALL = ['lab-1', 'lab-2', 'lab-3', 'lab-4'];
-const NEXT = 'v1.28.16+k3s1';
+/** The release the upgrade tests move to: the next minor after the version table's k3s (it has a K3S_RELEASES row). */
+const NEXT = 'v1.36.4+k3s1';
 /** What the playbooks write on a host (everything else, e.g. logs and the fixture's own state, may change). */
 const MANAGED = ['/etc', '/usr/local', '/var/lib/region-bootstrapper', '/var/lib/rancher/k3s/server/manifests', '/var/lib/rancher/k3s/agent/etc'];
 
@@ -46,7 +47,8 @@ async function region(overrides: { version?: string; gvisorVersion?: string } = 
   );
   const r: Region = {
     ...base,
-    k3s: { ...base.k3s, mirrorUrl: mirror.url, ...(overrides.version ? { version: overrides.version } : {}), ...(overrides.gvisorVersion ? { gvisorVersion: overrides.gvisorVersion } : {}) },
+    versions: { ...base.versions, ...(overrides.version ? { k3s: overrides.version } : {}), ...(overrides.gvisorVersion ? { gvisor: overrides.gvisorVersion } : {}) },
+    k3s: { ...base.k3s, mirrorUrl: mirror.url },
     hosts,
     pools: { ctrl: hosts.filter((h) => h.pool === 'ctrl'), run: hosts.filter((h) => h.pool === 'run') },
   };
@@ -122,7 +124,8 @@ describe('gvisor, site, upgrade and reset on lab hosts', () => {
       expect((await sh('lab-4', 'sha512sum /usr/local/bin/runsc')).split(' ')[0]).toBe(createHash('sha512').update(realRunsc.binary).digest('hex'));
       expect(await sh('lab-4', '/usr/local/bin/runsc --version')).toMatch(/^runsc version /);
     }
-    expect(await sh('lab-4', 'cat /var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl')).toContain('runtime_type = "io.containerd.runsc.v1"');
+    // k3s v1.35 embeds containerd 2: the template is config-v3.toml.tmpl (K3S_RELEASES in regions/versions.ts)
+    expect(await sh('lab-4', 'cat /var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl')).toContain('runtime_type = "io.containerd.runsc.v1"');
     expect(await exists('lab-1', '/usr/local/bin/runsc')).toBe(false);
     // private network persisted
     expect(await sh('lab-1', 'systemctl is-enabled platform-private-network.service')).toBe('enabled\n');

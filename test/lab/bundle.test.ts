@@ -10,16 +10,17 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { certManagerChartFixture, k3sFixture, labArch, prepareLabBundle } from '../../lab/bundle';
 import { regionArtifacts } from '../../playbooks/artifacts';
 import { BUNDLE_FORMAT, loadBundle, MANIFEST_FILE } from '../../playbooks/bundle-manifest';
+import { resolveVersions } from '../../regions/versions';
 import euCentral1 from '../../regions/eu-central-1';
 
 let dir: string;
-const versions = euCentral1.k3s;
+const versions = resolveVersions(euCentral1.versions);
 const sha = (b: Buffer | string) => createHash('sha256').update(b).digest('hex');
 
 /** A "real" bundle (no standIn) holding only the assets named. */
 function realBundle(assets: readonly string[]): string {
   const root = join(dir, 'real');
-  const artifacts = regionArtifacts({ k3s: versions }, labArch())
+  const artifacts = regionArtifacts({ versions }, labArch())
     .filter((s) => assets.includes(s.asset))
     .map((s) => {
       const file = `${s.component}/${s.version}/${s.arch}/${s.asset}`;
@@ -39,7 +40,7 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }));
 
 describe('prepareLabBundle', () => {
   it('takes real artifacts from a bundle and labels the stand-ins for the rest', async () => {
-    const real = realBundle(['runsc', 'containerd-shim-runsc-v1', `cert-manager-${versions.certManagerVersion}.tgz`]);
+    const real = realBundle(['runsc', 'containerd-shim-runsc-v1', `cert-manager-${versions.certManager}.tgz`]);
     const logs: string[] = [];
     const res = await prepareLabBundle({ labDir: join(dir, 'lab'), versions, realBundleDir: real, log: (l) => logs.push(l) });
     const b = loadBundle(res.dir, { region: 'lab' });
@@ -47,9 +48,9 @@ describe('prepareLabBundle', () => {
     expect(byAsset.get('runsc')!.standIn).toBeUndefined();
     expect(readFileSync(byAsset.get('runsc')!.path, 'utf8')).toBe('real runsc');
     expect(byAsset.get('k3s')!.standIn).toBe('k3s TEST FIXTURE (test/fixtures/k3s-test-fixture), NOT k3s');
-    expect(readFileSync(byAsset.get('k3s')!.path).equals(k3sFixture(versions.version))).toBe(true);
-    expect(readFileSync(byAsset.get('k3s')!.path, 'utf8')).toContain(`VERSION = "${versions.version}"`);
-    expect(logs).toContain(`lab bundle: gvisor/${versions.gvisorVersion}/${labArch()}/runsc: real, from ${real}`);
+    expect(readFileSync(byAsset.get('k3s')!.path).equals(k3sFixture(versions.k3s))).toBe(true);
+    expect(readFileSync(byAsset.get('k3s')!.path, 'utf8')).toContain(`VERSION = "${versions.k3s}"`);
+    expect(logs).toContain(`lab bundle: gvisor/${versions.gvisor}/${labArch()}/runsc: real, from ${real}`);
     expect(logs.some((l) => l.includes('/k3s: STAND-IN: k3s TEST FIXTURE'))).toBe(true);
     // a real region refuses the mix
     expect(() => loadBundle(res.dir, { region: 'eu-central-1' })).toThrow(/is a stand-in/);

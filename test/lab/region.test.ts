@@ -32,8 +32,7 @@ describe('lab region', () => {
     const layout = labLayout('t', 4, 9);
     const region = labRegion(layout, paths);
     expect(region.k3s).toEqual(euCentral1.k3s);
-    expect(region.platform.gitea.version).toBe(euCentral1.platform.gitea.version);
-    expect(region.platform.rdevApi.image).toBe(euCentral1.platform.rdevApi.image);
+    expect(region.versions).toEqual(euCentral1.versions);
     expect(region.pools.run?.taints).toEqual(euCentral1.pools.run?.taints);
     for (const cidr of [region.network.clusterCidr, region.network.serviceCidr]) {
       expect(cidrsOverlap(cidr, layout.publicCidr)).toBe(false);

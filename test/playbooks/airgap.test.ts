@@ -47,7 +47,7 @@ describe('cert-manager from the bundle', () => {
 
   it('without a bundle it names charts.jetstack.io and the pinned version', () => {
     const doc = parse(renderCertManager(region)) as { spec: Record<string, unknown> };
-    expect(doc.spec).toMatchObject({ repo: 'https://charts.jetstack.io', chart: 'cert-manager', version: region.k3s.certManagerVersion });
+    expect(doc.spec).toMatchObject({ repo: 'https://charts.jetstack.io', chart: 'cert-manager', version: region.versions.certManager });
     expect(doc.spec).not.toHaveProperty('chartContent');
   });
 
@@ -82,7 +82,7 @@ describe('delivery steps from the bundle', () => {
     const other = mkdtempSync(join(tmpdir(), 'airgap-tampered-'));
     try {
       writeStandInBundle(other, region);
-      const file = join(other, 'gvisor', region.k3s.gvisorVersion, 'amd64', 'runsc');
+      const file = join(other, 'gvisor', region.versions.gvisor, 'amd64', 'runsc');
       writeFileSync(file, `${readFileSync(file, 'utf8')}# tampered\n`);
       const tampered = { ...region, airgap: { bundleDir: other } };
       expect(() => buildSite(tampered)).toThrow(ValidationError);
@@ -115,7 +115,7 @@ describe('hosts that download: the repository pin binds the release checksum', (
   });
 
   it('the k3s playbook passes the pin for real regions and not for the lab', () => {
-    const pinned = { ...region, name: 'eu-central-1', airgap: undefined, k3s: { ...region.k3s, version: 'v1.35.8+k3s1' } } as Region;
+    const pinned = { ...region, name: 'eu-central-1', airgap: undefined, versions: { ...region.versions, k3s: 'v1.35.8+k3s1' } } as Region;
     const stepOf = (r: Region) => buildK3s(r).plays[0]!.steps.find((s) => s.task.id === 'download.verified')!;
     expect((resolveArgs(stepOf(pinned).args, fakeHost()) as { pinnedSha256?: string }).pinnedSha256).toBe('12f81c9bb5b71e098a4f7a2d187e350902a9339a6c3d5e56c20a03f7a417e07f');
     expect((resolveArgs(stepOf({ ...pinned, name: 'lab' }).args, fakeHost()) as { pinnedSha256?: string }).pinnedSha256).toBeUndefined();

@@ -4,27 +4,30 @@ import { loadRegion } from '../../regions/load';
 import gvisor, { renderContainerdTemplate } from '../../playbooks/gvisor';
 import { gvisorUrl } from '../../playbooks/gvisor-release';
 import { containerdTemplatePath } from '../../playbooks/k3s-layout';
+import { k3sRelease } from '../../regions/versions';
 
 describe('gvisor', () => {
   it('downloads from the gVisor release layout, or the mirror in the same layout, with .sha512 files', async () => {
     const region = await loadRegion('eu-central-1');
     expect(gvisorUrl(region, 'x86_64', 'runsc')).toEqual({
-      url: 'https://storage.googleapis.com/gvisor/releases/release/20241104/x86_64/runsc',
-      checksumUrl: 'https://storage.googleapis.com/gvisor/releases/release/20241104/x86_64/runsc.sha512',
+      url: 'https://storage.googleapis.com/gvisor/releases/release/20260817.0/x86_64/runsc',
+      checksumUrl: 'https://storage.googleapis.com/gvisor/releases/release/20260817.0/x86_64/runsc.sha512',
     });
-    expect(gvisorUrl({ ...region, k3s: { ...region.k3s, mirrorUrl: 'http://m/' } }, 'aarch64', 'containerd-shim-runsc-v1').url).toBe('http://m/gvisor/20241104/aarch64/containerd-shim-runsc-v1');
+    expect(gvisorUrl({ ...region, k3s: { ...region.k3s, mirrorUrl: 'http://m/' } }, 'aarch64', 'containerd-shim-runsc-v1').url).toBe('http://m/gvisor/20260817.0/aarch64/containerd-shim-runsc-v1');
   });
 
-  it('containerd 1.x template (k3s < 1.31) and containerd 2 template (k3s >= 1.31) keep k3s\'s base config', async () => {
+  it('chooses the containerd template from the containerd the pinned k3s embeds (K3S_RELEASES), not the minor', async () => {
     const region = await loadRegion('eu-central-1');
-    const v2 = renderContainerdTemplate(region);
-    expect(v2).toContain('{{ template "base" . }}');
-    expect(v2).toContain(`[plugins."io.containerd.grpc.v1.cri".containerd.runtimes.runsc]`);
-    expect(containerdTemplatePath(28)).toMatch(/\/config\.toml\.tmpl$/);
-    const v3 = renderContainerdTemplate({ ...region, k3s: { ...region.k3s, version: 'v1.31.4+k3s1' } });
-    expect(v3).toContain(`[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runsc]`);
+    expect(k3sRelease(region.versions.k3s)?.containerd).toMatch(/^v2\./);
+    const v3 = renderContainerdTemplate(region);
+    expect(v3).toContain('{{ template "base" . }}');
     expect(v3).toContain('runtime_type = "io.containerd.runsc.v1"');
-    expect(containerdTemplatePath(31)).toMatch(/\/config-v3\.toml\.tmpl$/);
+    expect(containerdTemplatePath(2)).toMatch(/\/config-v3\.toml\.tmpl$/);
+    expect(containerdTemplatePath(1)).toMatch(/\/config\.toml\.tmpl$/);
+    // a release the table does not know is refused, naming the fix
+    expect(() => renderContainerdTemplate({ ...region, versions: { ...region.versions, k3s: 'v1.35.99+k3s1' } })).toThrow(
+      /versions\.k3s 'v1\.35\.99\+k3s1' is not in the k3s release table .*add its row to K3S_RELEASES in regions\/versions\.ts/,
+    );
   });
 
   it('targets the run pool only, and no host at all when a region has none', async () => {

@@ -74,7 +74,7 @@ describe('k3s config.yaml', () => {
     const region = await loadRegion('eu-central-1');
     const doc = parse(renderCertManager(region)) as { kind: string; spec: { version: string; chart: string; valuesContent: string } };
     expect(doc.kind).toBe('HelmChart');
-    expect(doc.spec).toMatchObject({ chart: 'cert-manager', version: region.k3s.certManagerVersion });
+    expect(doc.spec).toMatchObject({ chart: 'cert-manager', version: region.versions.certManager });
     expect(doc.spec.valuesContent).toMatch(/installCRDs: true/);
   });
 
@@ -82,10 +82,10 @@ describe('k3s config.yaml', () => {
     const region = await loadRegion('eu-central-1');
     expect(k3sAsset(region, 'x86_64')).toEqual({
       binary: 'k3s',
-      binaryUrl: 'https://github.com/k3s-io/k3s/releases/download/v1.28.15%2Bk3s1/k3s',
-      checksumsUrl: 'https://github.com/k3s-io/k3s/releases/download/v1.28.15%2Bk3s1/sha256sum-amd64.txt',
+      binaryUrl: 'https://github.com/k3s-io/k3s/releases/download/v1.35.8%2Bk3s1/k3s',
+      checksumsUrl: 'https://github.com/k3s-io/k3s/releases/download/v1.35.8%2Bk3s1/sha256sum-amd64.txt',
     });
-    expect(k3sAsset({ ...region, k3s: { ...region.k3s, mirrorUrl: 'http://mirror.internal/k3s/' } }, 'aarch64').binaryUrl).toBe('http://mirror.internal/k3s/v1.28.15%2Bk3s1/k3s-arm64');
+    expect(k3sAsset({ ...region, k3s: { ...region.k3s, mirrorUrl: 'http://mirror.internal/k3s/' } }, 'aarch64').binaryUrl).toBe('http://mirror.internal/k3s/v1.35.8%2Bk3s1/k3s-arm64');
     expect(() => k3sAsset(region, 'riscv64')).toThrow(/architecture 'riscv64'/);
   });
 });

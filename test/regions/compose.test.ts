@@ -183,7 +183,7 @@ describe('composeRegion variants', () => {
 
   it('names the region when a construct rejects a mapped value', async () => {
     const region = await shippedRegion('eu-central-1');
-    const variant = withPlatform(region, { zot: { ...region.platform.zot, version: 'latest' } });
+    const variant = { ...region, versions: { ...region.versions, zot: 'latest' } };
     expect(() => composeRegion(variant)).toThrow(ConstructPropsError);
     expect(() => composeRegion(variant)).toThrow(/^region 'eu-central-1': Zot 'zot': version 'latest' is not a pinned version/);
   });

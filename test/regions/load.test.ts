@@ -15,6 +15,7 @@ import {
 } from '../../regions/load';
 import { POOL_LABEL, type Region } from '../../regions/types';
 import { variant } from './support';
+import { DEFAULT_VERSIONS } from '../../regions/versions';
 
 let tmp: string;
 beforeAll(async () => {
@@ -79,9 +80,10 @@ describe('shipped regions', () => {
       user: 'gitea',
       sslMode: 'disable',
     });
-    expect(p.zot).toEqual({ version: 'v2.1.2', host: 'registry.threesix.example', storageSize: '50Gi', gcDelay: '1h', dedupe: true });
+    expect(r.versions).toEqual(DEFAULT_VERSIONS);
+    expect(p.zot).toEqual({ host: 'registry.threesix.example', storageSize: '50Gi', gcDelay: '1h', dedupe: true });
     expect(p.woodpecker).toMatchObject({ host: 'ci.threesix.example', agentReplicas: 2, buildVolumeSize: '10Gi', storageSize: '5Gi' });
-    expect(p.rdevApi).toEqual({ image: 'ghcr.io/orchard9/rdev-api:v0.10.25', host: 'rdev.threesix.example', replicas: 2 });
+    expect(p.rdevApi).toEqual({ host: 'rdev.threesix.example', replicas: 2 });
   });
 
   it('loads us-east-1 with its own values kept', async () => {
@@ -94,7 +96,7 @@ describe('shipped regions', () => {
     expect(r.platform.gitea.database).toEqual({ type: 'sqlite3' });
     expect(r.platform.zot.storageSize).toBe('30Gi');
     expect(r.platform.woodpecker.agentReplicas).toBe(1);
-    expect(r.platform.rdevApi).toEqual({ image: 'ghcr.io/orchard9/rdev-api:v0.10.25', host: 'rdev.threesix-us.example', replicas: 1 });
+    expect(r.platform.rdevApi).toEqual({ host: 'rdev.threesix-us.example', replicas: 1 });
   });
 
   it('loads all regions in name order', async () => {
@@ -237,7 +239,7 @@ describe('region files in another directory', () => {
     dir = await mkdtemp(join(tmp, 'all-'));
     await writeRegionFile(dir, 'a-1.ts', variant((d) => {
       d.name = 'a-1';
-      d.k3s.version = 'latest';
+      d.versions = { k3s: 'latest' };
     }));
     await writeRegionFile(dir, 'b-1.ts', variant((d) => {
       d.name = 'b-1';
@@ -247,7 +249,7 @@ describe('region files in another directory', () => {
     const error = await failure(loadAllRegions({ regionsDir: dir }));
     const lines = error.message.split('\n');
     expect(lines[0]).toBe('2 regions are invalid (a-1, b-1), 2 issues:');
-    expect(lines).toContain("region 'a-1': k3s.version 'latest' is a moving release channel, not a pinned version (expected e.g. v1.28.15+k3s1)");
+    expect(lines).toContain("region 'a-1': versions.k3s 'latest' is a moving release channel, not a pinned version (expected e.g. v1.35.8+k3s1)");
     expect(lines.some((l) => l.startsWith("region 'b-1': network.adminCidrs[0] '0.0.0.0/0' allows SSH from the whole internet"))).toBe(true);
   });
 });

@@ -87,28 +87,38 @@ const cases: Case[] = [
   },
   {
     name: 'an unpinned k3s version (channel)',
-    change: (d) => (d.k3s.version = 'stable'),
-    line: `${R}k3s.version 'stable' is a moving release channel, not a pinned version (expected e.g. v1.28.15+k3s1)`,
+    change: (d) => (d.versions = { k3s: 'stable' }),
+    line: `${R}versions.k3s 'stable' is a moving release channel, not a pinned version (expected e.g. v1.35.8+k3s1)`,
   },
   {
     name: 'a k3s release line instead of a release',
-    change: (d) => (d.k3s.version = 'v1.28'),
-    line: `${R}k3s.version 'v1.28' names a release line, not a pinned version (expected e.g. v1.28.15+k3s1)`,
+    change: (d) => (d.versions = { k3s: 'v1.35' }),
+    line: `${R}versions.k3s 'v1.35' names a release line, not a pinned version (expected e.g. v1.35.8+k3s1)`,
+  },
+  {
+    name: 'a k3s release the release table does not know',
+    change: (d) => (d.versions = { k3s: 'v1.28.15+k3s1' }),
+    line: `${R}versions.k3s 'v1.28.15+k3s1' is not in the k3s release table (expected one of v1.35.5+k3s1,`,
   },
   {
     name: 'an unpinned zot version',
-    change: (d) => (d.platform.zot.version = 'latest'),
-    line: `${R}platform.zot.version 'latest' is a moving release channel, not a pinned version (expected e.g. v2.1.2)`,
+    change: (d) => (d.versions = { zot: 'latest' }),
+    line: `${R}versions.zot 'latest' is a moving release channel, not a pinned version (expected e.g. v2.1.20)`,
   },
   {
     name: 'an unpinned gitea version',
-    change: (d) => (d.platform.gitea.version = '1.22'),
-    line: `${R}platform.gitea.version '1.22' names a release line, not a pinned version (expected e.g. 1.22.6)`,
+    change: (d) => (d.versions = { gitea: '1.26' }),
+    line: `${R}versions.gitea '1.26' names a release line, not a pinned version (expected e.g. 1.26.4)`,
   },
   {
     name: 'an unpinned gVisor version',
-    change: (d) => (d.k3s.gvisorVersion = 'latest'),
-    line: `${R}k3s.gvisorVersion 'latest' is a moving release channel, not a pinned version (expected e.g. 20241104)`,
+    change: (d) => (d.versions = { gvisor: 'latest' }),
+    line: `${R}versions.gvisor 'latest' is a moving release channel, not a pinned version (expected e.g. 20260817.0)`,
+  },
+  {
+    name: 'a pin the version table does not have',
+    change: (d) => (d.versions = { traefik: 'v3.7.8' }),
+    line: `${R}versions.traefik is not a known field (expected one of: k3s, certManager, gvisor, gitea, woodpecker, zot, rdevApi, httpd)`,
   },
   {
     name: 'an even number of servers',
@@ -163,7 +173,7 @@ const cases: Case[] = [
   {
     name: 'an unknown field',
     change: (d) => (d.platform.gitea.colour = 'green'),
-    line: `${R}platform.gitea.colour is not a known field (expected one of: version, host, sshHost, sshPort, database, storageSize, defaultOrg)`,
+    line: `${R}platform.gitea.colour is not a known field (expected one of: host, sshHost, sshPort, database, storageSize, defaultOrg)`,
   },
   {
     name: 'a misspelt field (suggests the right one)',
@@ -186,13 +196,13 @@ const cases: Case[] = [
   },
   {
     name: 'the latest image',
-    change: (d) => (d.platform.rdevApi.image = 'ghcr.io/orchard9/rdev-api:latest'),
-    line: `${R}platform.rdevApi.image 'ghcr.io/orchard9/rdev-api:latest' is pinned to the moving tag 'latest' (expected an image pinned by tag or digest`,
+    change: (d) => (d.versions = { rdevApi: 'ghcr.io/orchard9/rdev-api:latest' }),
+    line: `${R}versions.rdevApi 'ghcr.io/orchard9/rdev-api:latest' is pinned to the moving tag 'latest' (expected an image pinned by tag or digest`,
   },
   {
     name: 'an image without tag or digest',
-    change: (d) => (d.platform.rdevApi.image = 'ghcr.io/orchard9/rdev-api'),
-    line: `${R}platform.rdevApi.image 'ghcr.io/orchard9/rdev-api' has no tag or digest, which means latest`,
+    change: (d) => (d.versions = { rdevApi: 'ghcr.io/orchard9/rdev-api' }),
+    line: `${R}versions.rdevApi 'ghcr.io/orchard9/rdev-api' has no tag or digest, which means latest`,
   },
   {
     name: 'a robot host without a vSwitch',
@@ -273,7 +283,7 @@ const cases: Case[] = [
   },
   {
     name: 'two platform services on one host name',
-    change: (d) => (d.platform.zot.host = 'git.threesix.example'),
+    change: (d) => (d.platform.zot = { host: 'git.threesix.example' }),
     line: `${R}platform.zot.host 'git.threesix.example' is also the host of platform.gitea.host`,
   },
   {
@@ -288,7 +298,7 @@ const cases: Case[] = [
   },
   {
     name: 'a size that is not a Kubernetes quantity',
-    change: (d) => (d.platform.zot.storageSize = '50GB'),
+    change: (d) => (d.platform.zot = { storageSize: '50GB' }),
     line: `${R}platform.zot.storageSize '50GB' is not a Kubernetes quantity (units are Ki, Mi, Gi, Ti or k, M, G, T)`,
   },
   {

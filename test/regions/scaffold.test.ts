@@ -5,13 +5,13 @@ import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import euCentral1 from '../../regions/eu-central-1';
+import { DEFAULT_VERSIONS } from '../../regions/versions';
 import { listRegionNames, loadRegion, REPO_ROOT, RegionValidationError } from '../../regions/load';
 import {
   CLOUDFLARE_IPV4,
   createNewRegion,
   newRegionDefinition,
   planNewRegion,
-  SCAFFOLD_VERSIONS,
   ScaffoldError,
   verifyPlan,
 } from '../../regions/scaffold';
@@ -138,21 +138,17 @@ describe('new-region scaffold', () => {
 
   it('checks the rendered text itself, not only the data it came from', async () => {
     const plan = await planNewRegion({ name: 'eu-west-1', provider: 'hetzner', regionsDir: dir });
-    const broken = { ...plan, files: [{ ...plan.files[0]!, content: plan.files[0]!.content.replace("version: 'v1.28.15+k3s1'", "version: 'stable'") }] };
-    await expect(verifyPlan(broken)).rejects.toThrow("region 'eu-west-1': k3s.version 'stable' is a moving release channel");
+    const broken = { ...plan, files: [{ ...plan.files[0]!, content: plan.files[0]!.content.replace("  k3s: { flannelBackend", "  versions: { k3s: 'stable' },\n  k3s: { flannelBackend") }] };
+    await expect(verifyPlan(broken)).rejects.toThrow("region 'eu-west-1': versions.k3s 'stable' is a moving release channel");
     await expect(verifyPlan(plan)).resolves.toMatchObject({ name: 'eu-west-1' });
   });
 
-  it('starts from the versions and Cloudflare ranges eu-central-1 pins', () => {
-    expect(SCAFFOLD_VERSIONS).toEqual({
-      k3s: euCentral1.k3s.version,
-      certManager: euCentral1.k3s.certManagerVersion,
-      gvisor: euCentral1.k3s.gvisorVersion,
-      gitea: euCentral1.platform.gitea.version,
-      zot: euCentral1.platform.zot.version,
-      woodpecker: euCentral1.platform.woodpecker.version,
-      rdevApi: euCentral1.platform.rdevApi.image,
-    });
+  it('follows the version table (no pins of its own) and starts from the Cloudflare ranges eu-central-1 pins', async () => {
+    const plan = await planNewRegion({ name: 'eu-west-1', provider: 'hetzner', regionsDir: dir });
+    expect(plan.definition.versions).toBeUndefined();
+    expect(plan.files[0]!.content).not.toMatch(/^\s*versions:/m);
+    const region = await verifyPlan(plan);
+    expect(region.versions).toEqual(DEFAULT_VERSIONS);
     expect([...CLOUDFLARE_IPV4]).toEqual(euCentral1.network.cloudflareCidrs);
   });
 });

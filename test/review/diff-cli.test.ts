@@ -177,7 +177,8 @@ describe('npm run diff on a copy of this repository (real synth)', () => {
       // Tracked and untracked (not ignored) files, without dist/ and the tests.
       const files = spawnSync('git', ['ls-files', '-co', '--exclude-standard'], { cwd: REPO, encoding: 'utf8' })
         .stdout.split('\n')
-        .filter((f) => f !== '' && !f.startsWith('dist/') && !f.startsWith('test/'));
+        // (node_modules is linked below; in a git worktree it is an untracked symlink that ls-files lists)
+        .filter((f) => f !== '' && f !== 'node_modules' && !f.startsWith('dist/') && !f.startsWith('test/'));
       for (const file of files) {
         mkdirSync(dirname(join(copy, file)), { recursive: true });
         try {
@@ -198,12 +199,13 @@ describe('npm run diff on a copy of this repository (real synth)', () => {
 
       const regionFile = join(copy, 'regions', 'eu-central-1.ts');
       const source = readFileSync(regionFile, 'utf8');
-      const edited = source.replace(/zot: \{ version: '([^']+)'/, "zot: { version: 'v2.1.3'");
+      // hold zot back in this region: a per-region override of the version table
+      const edited = source.replace(/\n  k3s: /, "\n  versions: { zot: 'v2.1.18' },\n  k3s: ");
       expect(edited).not.toBe(source);
       writeFileSync(regionFile, edited);
       const r = await runDiff(['--base', 'HEAD', '--region', 'eu-central-1'], copy);
       expect(r.status).toBe(1);
-      expect(r.stdout).toMatch(/image: \S+zot\S*:v2\.1\.2 -> \S+zot\S*:v2\.1\.3/);
+      expect(r.stdout).toMatch(/image: \S+zot\S*:v2\.1\.20 -> \S+zot\S*:v2\.1\.18/);
       expect(r.stdout).not.toContain('us-east-1');
     } finally {
       rmSync(copy, { recursive: true, force: true });

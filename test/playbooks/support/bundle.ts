@@ -6,7 +6,7 @@ import { regionArtifacts, type Arch } from '../../../playbooks/artifacts';
 import { BUNDLE_FORMAT, MANIFEST_FILE, type BundleArtifact } from '../../../playbooks/bundle-manifest';
 import type { Region } from '../../../regions/types';
 
-export function writeStandInBundle(dir: string, region: Pick<Region, 'k3s'>, arch: Arch = 'amd64', content: (asset: string) => Buffer = (a) => Buffer.from(`stand-in ${a}\n`)): BundleArtifact[] {
+export function writeStandInBundle(dir: string, region: Pick<Region, 'versions'>, arch: Arch = 'amd64', content: (asset: string) => Buffer = (a) => Buffer.from(`stand-in ${a}\n`)): BundleArtifact[] {
   const artifacts: BundleArtifact[] = regionArtifacts(region, arch)
     .filter((s) => !s.airgapOnly)
     .map((s) => {

@@ -109,7 +109,7 @@ describe('platform model check: the defects of issue 8, reintroduced', () => {
         const vct = ((o.spec as Record<string, unknown>).volumeClaimTemplates as { metadata: { labels: Record<string, string> } }[])[0];
         if (vct) vct.metadata.labels['app.kubernetes.io/version'] = version;
       });
-    const out = messages(withVersion(manifests(r), r.platform.gitea.version), undefined, withVersion(manifests(bump.region), bump.region.platform.gitea.version));
+    const out = messages(withVersion(manifests(r), r.versions.gitea), undefined, withVersion(manifests(bump.region), bump.region.versions.gitea));
     expect(out.some((m) => /StatefulSet platform\/gitea \(50-gitea\.yaml\) spec\.volumeClaimTemplates .* changes when the pinned versions move .* is immutable: kubectl apply -k fails/.test(m) && /fix: keep versions out of immutable fields/.test(m))).toBe(true);
   });
 
@@ -117,7 +117,7 @@ describe('platform model check: the defects of issue 8, reintroduced', () => {
     const r = await region();
     const bump = bumpVersions(r);
     expect(messages(manifests(r), undefined, manifests(bump.region))).toEqual([]);
-    expect(bump.changed).toContain(`Gitea ${r.platform.gitea.version} -> ${bumpVersion(r.platform.gitea.version)}`);
+    expect(bump.changed).toContain(`Gitea ${r.versions.gitea} -> ${bumpVersion(r.versions.gitea)}`);
   });
 
   it('6. Woodpecker v2.8.3 ignores WOODPECKER_BACKEND_K8S_POD_TOLERATIONS: without the namespace default toleration pipelines stay Pending', async () => {
