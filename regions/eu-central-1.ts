@@ -59,6 +59,8 @@ export default defineRegion({
       database: { type: 'postgres', host: 'postgres.databases.svc.cluster.local:5432', name: 'gitea', user: 'gitea' },
       defaultOrg: 'threesix',
     },
+    zot: {},
     woodpecker: { admins: ['platform-admin'], agentReplicas: 2 },
+    rdevApi: {},
   },
 });

@@ -115,7 +115,7 @@ export const DOCKER_DEFAULT_BRIDGE = '172.17.0.0/16';
  * k3s releases. A k3s version outside this range is refused until its schemas are vendored and its
  * config keys checked.
  */
-export const SUPPORTED_KUBERNETES_MINORS = { from: 35, to: 36 } as const;
+export const SUPPORTED_KUBERNETES_MINORS: { readonly from: number; readonly to: number } = { from: 35, to: 36 };
 
 /** The Kubernetes minor of a k3s version (`v1.35.8+k3s1` -> 35); undefined when it does not parse. */
 export function kubernetesMinorOf(k3sVersion: string): number | undefined {

@@ -97,8 +97,8 @@ const cases: Case[] = [
   },
   {
     name: 'a k3s release the release table does not know',
-    change: (d) => (d.versions = { k3s: 'v1.28.15+k3s1' }),
-    line: `${R}versions.k3s 'v1.28.15+k3s1' is not in the k3s release table (expected one of v1.35.5+k3s1,`,
+    change: (d) => (d.versions = { k3s: 'v1.35.99+k3s1' }),
+    line: `${R}versions.k3s 'v1.35.99+k3s1' is not in the k3s release table (expected one of v1.35.5+k3s1,`,
   },
   {
     name: 'an unpinned zot version',

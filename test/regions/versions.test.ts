@@ -90,8 +90,9 @@ describe('region overrides', () => {
       "region 'eu-central-1': versions.woodpecker 'latest' is a moving release channel, not a pinned version (expected e.g. v3.17.0)",
     );
     expect(issues({ k3s: 'v1.35' }).join('\n')).toMatch(/versions\.k3s 'v1\.35' names a release line/);
-    expect(issues({ k3s: 'v1.34.1+k3s1' }).join('\n')).toMatch(
-      /versions\.k3s 'v1\.34\.1\+k3s1' is not in the k3s release table \(expected one of v1\.35\.5\+k3s1, .*\)\n\s+fix: add its row to K3S_RELEASES in regions\/versions\.ts/,
+    expect(issues({ k3s: 'v1.34.1+k3s1' }).join('\n')).toMatch(/versions\.k3s 'v1\.34\.1\+k3s1' is Kubernetes 1\.34, outside the range/);
+    expect(issues({ k3s: 'v1.35.99+k3s1' }).join('\n')).toMatch(
+      /versions\.k3s 'v1\.35\.99\+k3s1' is not in the k3s release table \(expected one of v1\.35\.5\+k3s1, .*\)\n\s+fix: add its row to K3S_RELEASES in regions\/versions\.ts/,
     );
     expect(issues({ rdevApi: 'ghcr.io/orchard9/rdev-api' }).join('\n')).toMatch(/versions\.rdevApi 'ghcr\.io\/orchard9\/rdev-api' has no tag or digest/);
     expect(issues({ traefik: 'v3.7.8' }).join('\n')).toMatch(/versions\.traefik/);

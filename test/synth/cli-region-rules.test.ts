@@ -161,8 +161,8 @@ describe('npm run synth refuses, writes nothing and says where', { timeout: 180_
   });
 
   it('a moving image tag', async () => {
-    const r = await refusedChange((d) => (d.platform.rdevApi.image = 'ghcr.io/orchard9/rdev-api:develop'));
-    expectIssue(r.stderr, `${R}platform.rdevApi.image 'ghcr.io/orchard9/rdev-api:develop' is pinned to 'develop', a tag that is not a version and can move`, 'pin the digest');
+    const r = await refusedChange((d) => (d.versions = { rdevApi: 'ghcr.io/orchard9/rdev-api:develop' }));
+    expectIssue(r.stderr, `${R}versions.rdevApi 'ghcr.io/orchard9/rdev-api:develop' is pinned to 'develop', a tag that is not a version and can move`, 'pin the digest');
   });
 
   it('NaN, shown as NaN', async () => {
