@@ -66,7 +66,7 @@ describe('delivery steps from the bundle', () => {
     const pushes = k3sSteps.filter((s) => s.task.id === 'bundle.file').map((s) => resolveArgs(s.args, fakeHost()) as { path: string; label: string; localPath: string });
     expect(new Set(pushes.map((p) => p.path))).toEqual(new Set(['/usr/local/bin/k3s', '/var/lib/rancher/k3s/agent/images/k3s-airgap-images-amd64.tar.zst']));
     expect(pushes.every((p) => p.localPath.startsWith(dir))).toBe(true);
-    expect(pushes[0]!.label).toBe('k3s v1.28.15+k3s1 (amd64) [STAND-IN: k3s test stand-in]');
+    expect(pushes[0]!.label).toBe('k3s v1.35.8+k3s1 (amd64) [STAND-IN: k3s test stand-in]');
     expect(k3sSteps.some((s) => s.task.id === 'download.verified')).toBe(false);
     const gv = buildGvisor(region).plays[0]!.steps.filter((s) => s.task.id === 'bundle.file');
     expect(gv.map((s) => (resolveArgs(s.args, fakeHost()) as { path: string }).path)).toEqual(['/usr/local/bin/runsc', '/usr/local/bin/containerd-shim-runsc-v1']);
@@ -75,7 +75,7 @@ describe('delivery steps from the bundle', () => {
 
   it('a host of an architecture the bundle lacks gets an error naming the fix', () => {
     const step = buildK3s(region).plays[0]!.steps.find((s) => s.task.id === 'bundle.file')!;
-    expect(() => resolveArgs(step.args, fakeHost({ facts: { arch: 'aarch64' } }))).toThrow(/no k3s binary k3s\/v1\.28\.15\+k3s1\/arm64\/k3s-arm64 for host 'ctrl-1' \(aarch64\).*--arch arm64/);
+    expect(() => resolveArgs(step.args, fakeHost({ facts: { arch: 'aarch64' } }))).toThrow(/no k3s binary k3s\/v1\.35\.8\+k3s1\/arm64\/k3s-arm64 for host 'ctrl-1' \(aarch64\).*--arch arm64/);
   });
 
   it('a tampered bundle file is refused when site is built, before any host is contacted', () => {
@@ -86,7 +86,7 @@ describe('delivery steps from the bundle', () => {
       writeFileSync(file, `${readFileSync(file, 'utf8')}# tampered\n`);
       const tampered = { ...region, airgap: { bundleDir: other } };
       expect(() => buildSite(tampered)).toThrow(ValidationError);
-      expect(() => buildSite(tampered)).toThrow(/gvisor\/20241104\/amd64\/runsc: sha256 is [0-9a-f]{64} \(\d+ bytes\), the manifest says [0-9a-f]{64} \(\d+ bytes\)/);
+      expect(() => buildSite(tampered)).toThrow(/gvisor\/20260817\.0\/amd64\/runsc: sha256 is [0-9a-f]{64} \(\d+ bytes\), the manifest says [0-9a-f]{64} \(\d+ bytes\)/);
     } finally {
       rmSync(other, { recursive: true, force: true });
     }
