@@ -80,7 +80,7 @@ export function traefikChartFor(k3sMinor: number): TraefikChart {
 
 export function k3sMinorOf(version: string): number {
   const m = /^v1\.(\d+)\./.exec(version);
-  if (!m) throw new Error(`k3s.version '${version}' is not a k3s release (expected e.g. v1.28.15+k3s1)`);
+  if (!m) throw new Error(`versions.k3s '${version}' is not a k3s release (expected e.g. v1.35.8+k3s1)`);
   return Number(m[1]);
 }
 

@@ -14,7 +14,9 @@ import { loadRegion } from '../../regions/load';
 
 describe('Traefik HelmChartConfig', () => {
   it('places Traefik on the run pool as a DaemonSet with hostPorts 80/443, a ClusterIP Service and the HTTPS redirect (chart 27 syntax for k3s 1.28)', async () => {
-    const region = await loadRegion('eu-central-1');
+    // a region held on k3s 1.28 (the shipped regions run 1.35, whose chart syntax the next test checks)
+    const shipped = await loadRegion('eu-central-1');
+    const region = { ...shipped, versions: { ...shipped.versions, k3s: 'v1.28.15+k3s1' } };
     const doc = parse(renderTraefikConfig(region)) as { apiVersion: string; kind: string; metadata: Record<string, string>; spec: { valuesContent: string } };
     expect(doc).toMatchObject({ apiVersion: 'helm.cattle.io/v1', kind: 'HelmChartConfig', metadata: { name: 'traefik', namespace: 'kube-system' } });
     const values = parse(doc.spec.valuesContent) as Record<string, any>;
@@ -35,6 +37,8 @@ describe('Traefik HelmChartConfig', () => {
     expect(traefikChartFor(28).major).toBe(27);
     expect(traefikChartFor(35).major).toBeGreaterThanOrEqual(34);
     const values = traefikValues({ ...k3sClusterSettings(region), traefikChart: traefikChartFor(35) }) as Record<string, any>;
+    // the shipped regions (k3s 1.35) get this syntax from the table
+    expect((parse((parse(renderTraefikConfig(region)) as { spec: { valuesContent: string } }).spec.valuesContent) as Record<string, any>).ports.web).toEqual(values.ports.web);
     expect(values.ports.web).toEqual({ hostPort: 80, redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true, priority: 1 } } });
     expect(values.ports.web.redirectTo).toBeUndefined();
   });

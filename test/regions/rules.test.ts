@@ -346,14 +346,14 @@ describe('region rules', () => {
     const error = rejection(
       variant((d) => {
         d.pools.run.hosts[1].name = 'run-1';
-        d.k3s.version = 'latest';
+        d.versions = { k3s: 'latest' };
         d.platform.gitea.colour = 'green';
         d.network.adminCidrs = ['0.0.0.0/0'];
         d.pools.build.hosts = [];
       }),
     );
     expect(error.issues.map((i) => i.path).sort()).toEqual(
-      ['k3s.version', 'network.adminCidrs[0]', 'platform.gitea.colour', 'pools.build.hosts', 'pools.run.hosts[1].name'].sort(),
+      ['versions.k3s', 'network.adminCidrs[0]', 'platform.gitea.colour', 'pools.build.hosts', 'pools.run.hosts[1].name'].sort(),
     );
     expect(error.message.split('\n')[0]).toBe("region 'eu-central-1' (regions/eu-central-1.ts) is invalid, 5 issues:");
     expect(issueLines(error)).toHaveLength(5);
