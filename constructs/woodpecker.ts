@@ -22,16 +22,19 @@ const AGENT_HEALTH_PORT = 3000;
 const UID = 1000;
 
 /**
- * What the Kubernetes backend of the pinned agent (v2.8) calls in the pipeline namespace: it creates and
- * deletes one PVC per workflow, one Pod per step (and watches/lists/gets them, reads their logs) and one
- * Service per `services:` entry. Same rules as the upstream Helm chart's agent Role for 2.x, minus
- * `secrets`: registry-credential Secrets are only created by the 3.x backend.
+ * What the Kubernetes backend of the pinned agent (v3.17) calls in the pipeline namespace, read from
+ * woodpecker v3.17.0 pipeline/backend/kubernetes/: one PVC per workflow (volume.go: create, delete), one Pod
+ * per step (pod.go: create, delete; kubernetes.go: get, and a shared informer that lists and watches pods;
+ * the log stream is a GET on pods/log), one Service per `services:` entry (service.go: create, delete) and,
+ * new in v3, one Secret per step for its registry credentials and secrets (secrets.go: create, delete).
+ * Namespaces are only touched with WOODPECKER_BACKEND_K8S_NAMESPACE_PER_ORGANIZATION, which is off.
  */
 export const WOODPECKER_AGENT_RULES: readonly k8s.PolicyRule[] = [
   { apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete', 'get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['pods/log'], verbs: ['get'] },
   { apiGroups: [''], resources: ['services'], verbs: ['create', 'delete'] },
   { apiGroups: [''], resources: ['persistentvolumeclaims'], verbs: ['create', 'delete'] },
+  { apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] },
 ];
 
 /** Label Woodpecker's backend puts on every pipeline pod (through WOODPECKER_BACKEND_K8S_POD_LABELS). */
@@ -54,6 +57,12 @@ export interface WoodpeckerProps {
   readonly giteaHost: string;
   /** Gitea user names that are Woodpecker admins. */
   readonly admins: readonly string[];
+  /**
+   * Gitea organisations whose members may sign in (and so register) besides the admins, e.g. the org the
+   * rdev-api user belongs to. Woodpecker v3 server/api/login.go: with WOODPECKER_OPEN=false only admins can
+   * register; with WOODPECKER_OPEN=true and WOODPECKER_ORGS set, members of those orgs can.
+   */
+  readonly orgs: readonly string[];
   /** @default 2 */
   readonly agentReplicas?: number;
   /** Namespace pipeline pods run in (the agents' Role is granted there only). */
@@ -109,6 +118,7 @@ export class Woodpecker extends Construct {
     checkHostName(where, 'host', props.host);
     checkHostName(where, 'giteaHost', props.giteaHost);
     checkNotEmpty(where, 'admins', props.admins, "at least one Gitea user name, e.g. ['platform-admin']");
+    checkNotEmpty(where, 'orgs', props.orgs, "at least one Gitea organisation, e.g. ['threesix']: without it WOODPECKER_OPEN would let every Gitea user register");
     const agentReplicas = props.agentReplicas ?? 2;
     checkPositiveInteger(where, 'agentReplicas', agentReplicas);
     checkDnsSubdomain(where, 'storageClassName', props.storageClassName);
@@ -198,10 +208,13 @@ export class Woodpecker extends Construct {
                 imagePullPolicy: 'IfNotPresent',
                 env: [
                   { name: 'WOODPECKER_HOST', value: `https://${props.host}` },
-                  { name: 'WOODPECKER_WEBHOOK_HOST', value: `http://${this.webhookHost}:${WOODPECKER_HTTP_PORT}` },
+                  // v3 renamed WOODPECKER_WEBHOOK_HOST (v3.17.0 cmd/server/flags.go, "expert flags")
+                  { name: 'WOODPECKER_EXPERT_WEBHOOK_HOST', value: `http://${this.webhookHost}:${WOODPECKER_HTTP_PORT}` },
                   { name: 'WOODPECKER_SERVER_ADDR', value: `:${WOODPECKER_HTTP_PORT}` },
                   { name: 'WOODPECKER_GRPC_ADDR', value: `:${WOODPECKER_GRPC_PORT}` },
-                  { name: 'WOODPECKER_OPEN', value: 'false' },
+                  // registration is open to members of `orgs` only (server/api/login.go checks the org filter first)
+                  { name: 'WOODPECKER_OPEN', value: 'true' },
+                  { name: 'WOODPECKER_ORGS', value: props.orgs.join(',') },
                   { name: 'WOODPECKER_ADMIN', value: props.admins.join(',') },
                   { name: 'WOODPECKER_GITEA', value: 'true' },
                   { name: 'WOODPECKER_GITEA_URL', value: `https://${props.giteaHost}` },
@@ -276,8 +289,18 @@ export class Woodpecker extends Construct {
       { name: 'WOODPECKER_BACKEND_K8S_POD_LABELS', value: JSON.stringify(PIPELINE_POD_LABELS) },
       { name: 'WOODPECKER_BACKEND_K8S_POD_LABELS_ALLOW_FROM_STEP', value: 'false' },
       { name: 'WOODPECKER_BACKEND_K8S_POD_ANNOTATIONS_ALLOW_FROM_STEP', value: 'false' },
+      // Pipelines are untrusted: a step may not add tolerations (v3.17.0 pipeline/backend/kubernetes/flags.go
+      // defaults this one to true, which would let a step tolerate the run pool's taint), nor choose its node,
+      // affinity, ServiceAccount or read Kubernetes Secrets of the namespace (those default to false; pinned here).
       { name: 'WOODPECKER_BACKEND_K8S_POD_TOLERATIONS_ALLOW_FROM_STEP', value: 'false' },
+      { name: 'WOODPECKER_BACKEND_K8S_POD_NODE_SELECTOR_ALLOW_FROM_STEP', value: 'false' },
+      { name: 'WOODPECKER_BACKEND_K8S_POD_AFFINITY_ALLOW_FROM_STEP', value: 'false' },
+      { name: 'WOODPECKER_BACKEND_K8S_SERVICE_ACCOUNT_NAME_ALLOW_FROM_STEP', value: 'false' },
+      { name: 'WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS', value: 'false' },
     ];
+    // Build-pool placement of every pipeline pod: WOODPECKER_BACKEND_K8S_POD_NODE_SELECTOR (a YAML/JSON map) and
+    // WOODPECKER_BACKEND_K8S_POD_TOLERATIONS (a YAML/JSON list of {key, operator, value, effect}), both parsed
+    // with yaml.Unmarshal in v3.17.0 pipeline/backend/kubernetes/kubernetes.go configFromCliContext.
     if (props.pipelineNodeSelector && Object.keys(props.pipelineNodeSelector).length > 0) {
       backendEnv.push({ name: 'WOODPECKER_BACKEND_K8S_POD_NODE_SELECTOR', value: JSON.stringify(props.pipelineNodeSelector) });
     }

@@ -6,7 +6,7 @@ import { appLabels, selectorLabels, stableLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
 import type { SecretRequirement } from './secret-requirement';
 import { TlsIngress } from './tls-ingress';
-import { checkResources, claimSpec, containerSecurityContext, httpProbe, podSecurityContext, resources, secretEnv, tcpProbe, type ResourceSpec } from './workload';
+import { checkResources, claimSpec, containerSecurityContext, httpProbe, podSecurityContext, resources, secretEnv, type ResourceSpec } from './workload';
 
 export const ZOT_PORT = 5000;
 /** Name of zot's Service (the in-cluster registry host is <name>.<namespace>.svc.cluster.local:<ZOT_PORT>). */
@@ -86,8 +86,7 @@ export interface ZotConfigOptions {
 
 /**
  * Renders zot's config.json (stable key order, two-space indent). Access control (zot v2 format): anyone,
- * without credentials, may read (nodes pull tenant images anonymously; `/v2/` answers 200, so the probe
- * stays an HTTP probe); `ciUser` may also push and overwrite tags; `adminUser` may do everything. An
+ * without credentials, may read (nodes pull tenant images anonymously); `ciUser` may also push and overwrite tags; `adminUser` may do everything. An
  * authenticated user not named here only reads (defaultPolicy).
  */
 export function renderZotConfig(options: ZotConfigOptions): string {
@@ -98,6 +97,10 @@ export function renderZotConfig(options: ZotConfigOptions): string {
       address: '0.0.0.0',
       port: String(options.port),
       realm: 'zot',
+      // Docker image manifests (application/vnd.docker.distribution.manifest.v2+json) as well as OCI ones:
+      // without it zot answers 415 to kaniko/docker pushes of Docker-format images. zot v2.1.20
+      // pkg/compat/compat.go `DockerManifestV2SchemaV2 = "docker2s2"`, pkg/api/config/config.go HTTPConfig.Compat.
+      compat: ['docker2s2'],
       auth: { htpasswd: { path: options.htpasswdPath }, failDelay: 5 },
       accessControl: {
         repositories: {
@@ -239,8 +242,12 @@ export class Zot extends Construct {
                 imagePullPolicy: 'IfNotPresent',
                 args: ['serve', '/etc/zot/config.json'],
                 ports: [{ name: 'http', containerPort: ZOT_PORT, protocol: 'TCP' }],
-                livenessProbe: tcpProbe('http', { initialDelaySeconds: 10 }),
-                readinessProbe: httpProbe('/v2/', 'http', { initialDelaySeconds: 5 }),
+                // zot's own health endpoints (v2.1.20 pkg/api/routes.go SetupRoutes: /livez, /readyz, /startupz,
+                // served before the auth middleware); /startupz answers once storage is initialized, so a
+                // slow first start (dedupe index, GC) is not killed by the liveness probe.
+                startupProbe: httpProbe('/startupz', 'http', { initialDelaySeconds: 5, periodSeconds: 5, failureThreshold: 60 }),
+                livenessProbe: httpProbe('/livez', 'http', { initialDelaySeconds: 0 }),
+                readinessProbe: httpProbe('/readyz', 'http', { initialDelaySeconds: 0 }),
                 resources: resources(res),
                 securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
                 volumeMounts: [

@@ -214,6 +214,8 @@ function compose(region: Region): ComposedRegion {
     host: p.woodpecker.host,
     giteaHost: p.gitea.host,
     admins: p.woodpecker.admins,
+    // the rdev-api user signs in to Woodpecker as a member of the org it creates repositories in
+    orgs: [p.gitea.defaultOrg],
     agentReplicas: p.woodpecker.agentReplicas,
     pipelineNamespace: BUILDS_NAMESPACE,
     storageClassName: p.defaultStorageClass,

@@ -10,6 +10,7 @@ const props: WoodpeckerProps = {
   host: 'ci.threesix.example',
   giteaHost: 'git.threesix.example',
   admins: ['platform-admin', 'second-admin'],
+  orgs: ['threesix'],
   agentReplicas: 2,
   pipelineNamespace: 'builds',
   storageClassName: 'local-path',
@@ -32,14 +33,17 @@ describe('Woodpecker', () => {
   const agents = find(objects, 'Deployment', 'woodpecker-agent', 'platform');
   const agent = agents.spec.template.spec.containers[0];
 
-  it('configures the server for the Gitea forge, closed registration and in-cluster webhooks', () => {
+  it('configures the server for the Gitea forge, registration for the platform org only and in-cluster webhooks (v3 names)', () => {
     expect(server.image).toBe(props.serverImage);
     expect(envOf(server, 'WOODPECKER_GITEA')).toBe('true');
     expect(envOf(server, 'WOODPECKER_GITEA_URL')).toBe('https://git.threesix.example');
     expect(envOf(server, 'WOODPECKER_HOST')).toBe('https://ci.threesix.example');
-    expect(envOf(server, 'WOODPECKER_WEBHOOK_HOST')).toBe('http://woodpecker-server.platform.svc.cluster.local:8000');
+    expect(envOf(server, 'WOODPECKER_EXPERT_WEBHOOK_HOST')).toBe('http://woodpecker-server.platform.svc.cluster.local:8000');
+    // the v2 name is gone in v3: setting it would be silently ignored
+    expect(server.env.map((e: { name: string }) => e.name)).not.toContain('WOODPECKER_WEBHOOK_HOST');
     expect(woodpecker.webhookHost).toBe('woodpecker-server.platform.svc.cluster.local');
-    expect(envOf(server, 'WOODPECKER_OPEN')).toBe('false');
+    expect(envOf(server, 'WOODPECKER_OPEN')).toBe('true');
+    expect(envOf(server, 'WOODPECKER_ORGS')).toBe('threesix');
     expect(envOf(server, 'WOODPECKER_ADMIN')).toBe('platform-admin,second-admin');
   });
 
@@ -77,6 +81,11 @@ describe('Woodpecker', () => {
     expect(JSON.parse(envOf(agent, 'WOODPECKER_BACKEND_K8S_POD_NODE_SELECTOR'))).toEqual({ 'node.platform/pool': 'build' });
     expect(JSON.parse(envOf(agent, 'WOODPECKER_BACKEND_K8S_POD_TOLERATIONS'))).toEqual([{ key: 'platform/build', operator: 'Equal', value: 'ci', effect: 'NoSchedule' }]);
     expect(envOf(agent, 'WOODPECKER_BACKEND_K8S_POD_TOLERATIONS_ALLOW_FROM_STEP')).toBe('false');
+    for (const name of ['POD_NODE_SELECTOR', 'POD_AFFINITY', 'SERVICE_ACCOUNT_NAME']) expect(envOf(agent, `WOODPECKER_BACKEND_K8S_${name}_ALLOW_FROM_STEP`), name).toBe('false');
+    expect(envOf(agent, 'WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS')).toBe('false');
+    // no pull secret that nobody creates (pipelines pull from the anonymous-read zot and public registries)
+    expect(agent.env.map((e: { name: string }) => e.name)).not.toContain('WOODPECKER_BACKEND_K8S_PULL_SECRET_NAMES');
+    expect(JSON.stringify(objects)).not.toContain('regcred');
   });
 
   it('grants the agents exactly the backend rules, in the pipeline namespace only', () => {
@@ -84,7 +93,8 @@ describe('Woodpecker', () => {
     expect(roles).toHaveLength(1);
     expect(roles[0].metadata).toMatchObject({ name: 'woodpecker-agent', namespace: 'builds' });
     expect(roles[0].rules).toEqual(WOODPECKER_AGENT_RULES);
-    expect(roles[0].rules.flatMap((r: { resources: string[] }) => r.resources)).not.toContain('secrets');
+    // v3 creates and deletes one Secret per step (pipeline/backend/kubernetes/secrets.go), never reads others
+    expect(roles[0].rules).toContainEqual({ apiGroups: [''], resources: ['secrets'], verbs: ['create', 'delete'] });
     expect(roles[0].rules.flatMap((r: { verbs: string[] }) => r.verbs)).not.toContain('*');
     const binding = find(objects, 'RoleBinding', 'woodpecker-agent', 'builds');
     expect(binding.subjects).toEqual([{ kind: 'ServiceAccount', name: 'woodpecker-agent', namespace: 'platform' }]);
@@ -102,6 +112,10 @@ describe('Woodpecker', () => {
 
   it('matches the snapshot', () => {
     expect(objects).toMatchSnapshot();
+  });
+
+  it('fails when no org may sign in (WOODPECKER_OPEN would admit every Gitea user)', () => {
+    expect(() => build({ ...props, orgs: [] })).toThrow(/^Woodpecker 'woodpecker': orgs \[\] is empty/);
   });
 
   it('fails when there is no admin', () => {

@@ -56,8 +56,8 @@ describe('Zot', () => {
     });
     // Every repository rule gives anonymous users read and nothing else.
     for (const rule of Object.values(http.accessControl.repositories) as { anonymousPolicy: string[] }[]) expect(rule.anonymousPolicy).toEqual(['read']);
-    // Anonymous read keeps /v2/ answering 200 without credentials (zot skips authz for /v2/), so the HTTP probe holds.
-    expect(container.readinessProbe.httpGet).toEqual({ path: '/v2/', port: 'http' });
+    // Docker-format manifests accepted (kaniko pushes), zot v2.1.20 pkg/compat/compat.go
+    expect(http.compat).toEqual(['docker2s2']);
   });
 
   it('declares the users Secret with generated passwords and never creates it', () => {
@@ -125,7 +125,11 @@ describe('Zot', () => {
     expect(find(objects, 'Service', 'zot').spec.ports).toEqual([{ name: 'http', port: 5000, targetPort: 'http', protocol: 'TCP' }]);
     expect(find(objects, 'Ingress', 'zot').spec.rules[0].host).toBe('registry.threesix.example');
     expect(container.securityContext.readOnlyRootFilesystem).toBe(true);
-    expect(container.readinessProbe.httpGet.path).toBe('/v2/');
+    // zot v2.1.20 pkg/api/routes.go: /livez, /readyz, /startupz (before the auth middleware)
+    expect(container.startupProbe.httpGet).toEqual({ path: '/startupz', port: 'http' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'http' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'http' });
+    expect(container.image).toBe('ghcr.io/project-zot/zot:v2.1.20');
   });
 
   it('matches the snapshot', () => {
