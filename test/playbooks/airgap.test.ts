@@ -42,7 +42,7 @@ describe('cert-manager from the bundle', () => {
     expect(Buffer.from(doc.spec.chartContent as string, 'base64').equals(chart)).toBe(true);
     expect(doc.spec).not.toHaveProperty('repo');
     expect(doc.spec).not.toHaveProperty('chart');
-    expect(doc.spec).toMatchObject({ targetNamespace: 'cert-manager', createNamespace: true, valuesContent: 'installCRDs: true' });
+    expect(doc.spec).toMatchObject({ targetNamespace: 'cert-manager', createNamespace: true, valuesContent: 'crds:\n  enabled: true\n  keep: true' });
   });
 
   it('without a bundle it names charts.jetstack.io and the pinned version', () => {

@@ -75,7 +75,9 @@ describe('k3s config.yaml', () => {
     const doc = parse(renderCertManager(region)) as { kind: string; spec: { version: string; chart: string; valuesContent: string } };
     expect(doc.kind).toBe('HelmChart');
     expect(doc.spec).toMatchObject({ chart: 'cert-manager', version: region.versions.certManager });
-    expect(doc.spec.valuesContent).toMatch(/installCRDs: true/);
+    // cert-manager v1.21 values.yaml: crds.enabled / crds.keep (installCRDs is deprecated)
+    expect(parse(doc.spec.valuesContent)).toEqual({ crds: { enabled: true, keep: true } });
+    expect(doc.spec.valuesContent).not.toContain('installCRDs');
   });
 
   it('release URLs: GitHub by default, the mirror in the same layout', async () => {
