@@ -1,7 +1,7 @@
 /** gVisor: release URLs, the containerd template per k3s version, the run-pool play. */
 import { describe, expect, it } from 'vitest';
 import { loadRegion } from '../../regions/load';
-import gvisor, { renderContainerdTemplate } from '../../playbooks/gvisor';
+import gvisor, { renderContainerdTemplate, renderRunscConfig } from '../../playbooks/gvisor';
 import { gvisorUrl } from '../../playbooks/gvisor-release';
 import { containerdTemplatePath } from '../../playbooks/k3s-layout';
 import { k3sRelease } from '../../regions/versions';
@@ -22,6 +22,11 @@ describe('gvisor', () => {
     const v3 = renderContainerdTemplate(region);
     expect(v3).toContain('{{ template "base" . }}');
     expect(v3).toContain('runtime_type = "io.containerd.runsc.v1"');
+    // containerd 2 (config version 3): the CRI runtime plugin is io.containerd.cri.v1.runtime; the shim gets its
+    // runsc flags through ConfigPath
+    expect(v3).toContain(`[plugins.'io.containerd.cri.v1.runtime'.containerd.runtimes.runsc.options]\n  TypeUrl = "io.containerd.runsc.v1.options"\n  ConfigPath = "/etc/containerd/runsc.toml"`);
+    expect(v3).not.toContain('io.containerd.grpc.v1.cri');
+    expect(renderRunscConfig(region)).toMatch(/^\[runsc_config\]\n {2}systemd-cgroup = "true"$/m);
     expect(containerdTemplatePath(2)).toMatch(/\/config-v3\.toml\.tmpl$/);
     expect(containerdTemplatePath(1)).toMatch(/\/config\.toml\.tmpl$/);
     // a release the table does not know is refused, naming the fix
