@@ -1,9 +1,8 @@
 import { Construct } from 'constructs';
 import { CertificateObject, IssuerObject } from './cert-manager-api';
 import { checkDnsLabel, checkHostName } from './construct-error';
-import { checkEmail, Http01Issuer, LETSENCRYPT_PRODUCTION } from './http01-issuer';
+import { checkEmail, LETSENCRYPT_PRODUCTION } from './http01-issuer';
 import { appLabels } from './labels';
-import type { Placement } from './placement';
 
 export interface CertManagerProps {
   /** Base domain; the wildcard certificate covers `<domain>` and `*.<domain>`. */
@@ -15,18 +14,12 @@ export interface CertManagerProps {
   readonly certManagerVersion: string;
   /** Namespace of the DNS-01 Issuer, the Cloudflare token Secret and the wildcard Certificate. */
   readonly platformNamespace: string;
-  /** Namespace of the HTTP-01 Issuer (where rdev-api requests per-host certificates). */
-  readonly projectsNamespace: string;
   /** Secret (in platformNamespace) holding the Cloudflare API token. */
   readonly cloudflareSecretName: string;
   /** @default 'api-token' */
   readonly cloudflareTokenKey?: string;
-  /** Placement of HTTP-01 solver pods in the projects namespace (see Http01IssuerProps). @default none */
-  readonly solverPlacement?: Placement;
   /** @default 'letsencrypt-dns01' */
   readonly dns01IssuerName?: string;
-  /** @default 'letsencrypt-http01' */
-  readonly http01IssuerName?: string;
   /** @default 'wildcard' */
   readonly certificateName?: string;
   /** @default 'wildcard-tls' */
@@ -35,7 +28,8 @@ export interface CertManagerProps {
 
 /**
  * cert-manager objects of a region: a Cloudflare DNS-01 Issuer and the wildcard Certificate in the
- * platform namespace, an HTTP-01 Issuer in the projects namespace.
+ * platform namespace. (The HTTP-01 Issuer for tenants' custom domains is part of the tenant component, stamped
+ * onto every project namespace; see TenantNamespace.)
  *
  * Issuers, not ClusterIssuers: a ClusterIssuer reads its secrets from cert-manager's "cluster resource
  * namespace" (cert-manager's own namespace), not from the namespace the token Secret lives in; the seed
@@ -45,7 +39,6 @@ export interface CertManagerProps {
  */
 export class CertManager extends Construct {
   readonly dns01Issuer: IssuerObject;
-  readonly http01Issuer: Http01Issuer;
   readonly certificate: CertificateObject;
   /** Secret cert-manager writes the wildcard certificate into (platform namespace). */
   readonly certificateSecretName: string;
@@ -58,7 +51,6 @@ export class CertManager extends Construct {
     checkHostName(where, 'domain', props.domain);
     checkEmail(where, props.acmeEmail);
     checkDnsLabel(where, 'platformNamespace', props.platformNamespace);
-    checkDnsLabel(where, 'projectsNamespace', props.projectsNamespace);
     checkDnsLabel(where, 'cloudflareSecretName', props.cloudflareSecretName);
 
     const dns01Name = props.dns01IssuerName ?? 'letsencrypt-dns01';
@@ -101,19 +93,10 @@ export class CertManager extends Construct {
       },
     });
 
-    this.http01Issuer = new Http01Issuer(this, 'Http01Issuer', {
-      name: props.http01IssuerName ?? 'letsencrypt-http01',
-      namespace: props.projectsNamespace,
-      acmeEmail: props.acmeEmail,
-      certManagerVersion: props.certManagerVersion,
-      ...(props.acmeServer !== undefined ? { acmeServer: props.acmeServer } : {}),
-      ...(props.solverPlacement !== undefined ? { solverPlacement: props.solverPlacement } : {}),
-    });
 
     this.createdSecrets = [
       { namespace: props.platformNamespace, name: this.certificateSecretName, reason: `cert-manager writes the wildcard certificate of Certificate '${certName}'` },
       { namespace: props.platformNamespace, name: accountKey, reason: `cert-manager creates the ACME account key of Issuer '${dns01Name}'` },
-      { namespace: props.projectsNamespace, name: `${this.http01Issuer.name}-account-key`, reason: `cert-manager creates the ACME account key of Issuer '${this.http01Issuer.name}'` },
     ];
   }
 }

@@ -20,3 +20,4 @@ export * from './tls-ingress';
 export * from './woodpecker';
 export * from './workload';
 export * from './zot';
+export * from './tenant-namespace';

@@ -15,12 +15,8 @@ export const TENANT_LABEL = 'platform/tenant';
 export interface NamespacesProps {
   /** Namespace of the platform services (Gitea, Zot, Woodpecker, rdev-api). */
   readonly platformNamespace: string;
-  /** Namespace rdev-api deploys customer projects into. */
-  readonly projectsNamespace: string;
   /** Namespace Woodpecker's Kubernetes backend runs pipeline pods in. */
   readonly buildsNamespace: string;
-  /** Node label pinning tenant pods, e.g. `{ 'node.platform/pool': 'run' }`. */
-  readonly tenantNodeSelector: Readonly<Record<string, string>>;
   /** Node label pinning pipeline pods; omitted when the region has no build pool. */
   readonly buildsNodeSelector?: Readonly<Record<string, string>>;
   /**
@@ -35,33 +31,26 @@ export interface NamespacesProps {
 }
 
 /**
- * The three namespaces of a region:
+ * The namespaces of a region (tenant projects get one namespace each from rdev-api, see TenantNamespace):
  * - platform: Pod Security "restricted" (every platform workload runs unprivileged);
- * - projects (tenants): "baseline" (tenant images may run as root; gVisor is the boundary), pinned to the
- *   run pool by the PodNodeSelector annotation, so a pod without the gVisor RuntimeClass (the only thing
- *   that tolerates the run pool's taint) stays Pending instead of running unsandboxed;
- * - builds (CI pipelines of untrusted repositories): "baseline", pinned to the build pool.
+ * - builds (CI pipelines of untrusted repositories): "baseline", pinned to the build pool, its pods given the
+ *   build pool's toleration and no other.
  */
 export class Namespaces extends Construct {
   readonly platform: k8s.KubeNamespace;
-  readonly projects: k8s.KubeNamespace;
   readonly builds: k8s.KubeNamespace;
 
   constructor(scope: Construct, id: string, props: NamespacesProps) {
     super(scope, id);
     const where = `Namespaces '${id}'`;
     checkDnsLabel(where, 'platformNamespace', props.platformNamespace);
-    checkDnsLabel(where, 'projectsNamespace', props.projectsNamespace);
     checkDnsLabel(where, 'buildsNamespace', props.buildsNamespace);
     if (!/^1\.[0-9]{1,2}$/.test(props.kubernetesMinor)) {
       fail(where, 'kubernetesMinor', props.kubernetesMinor, 'is not a Kubernetes minor', "e.g. '1.35'", 'pass kubernetesMinor(versions.k3s) from regions/versions.ts');
     }
-    const names = [props.platformNamespace, props.projectsNamespace, props.buildsNamespace];
+    const names = [props.platformNamespace, props.buildsNamespace];
     if (new Set(names).size !== names.length) {
-      fail(where, 'namespaces', names, 'are not distinct', 'three different names for platform, projects and builds', 'give each namespace its own name');
-    }
-    if (Object.keys(props.tenantNodeSelector).length === 0) {
-      fail(where, 'tenantNodeSelector', props.tenantNodeSelector, 'is empty', "the run pool's label, e.g. { 'node.platform/pool': 'run' }", 'pass the run pool label so tenant pods are pinned to gVisor nodes');
+      fail(where, 'namespaces', names, 'are not distinct', 'different names for platform and builds', 'give each namespace its own name');
     }
 
     const labelsOf = (instance: string): Record<string, string> => appLabels({ name: 'namespace', instance, component: 'namespace', version: props.version });
@@ -69,13 +58,6 @@ export class Namespaces extends Construct {
       metadata: {
         name: props.platformNamespace,
         labels: { ...labelsOf(props.platformNamespace), ...podSecurity('restricted', props.kubernetesMinor) },
-      },
-    });
-    this.projects = new k8s.KubeNamespace(this, 'Projects', {
-      metadata: {
-        name: props.projectsNamespace,
-        labels: { ...labelsOf(props.projectsNamespace), [TENANT_LABEL]: 'true', ...podSecurity('baseline', props.kubernetesMinor) },
-        annotations: { [NODE_SELECTOR_ANNOTATION]: selectorText(props.tenantNodeSelector) },
       },
     });
     this.builds = new k8s.KubeNamespace(this, 'Builds', {
@@ -88,11 +70,6 @@ export class Namespaces extends Construct {
     // Pipeline pods run under the namespace's default ServiceAccount: no API token in them.
     new k8s.KubeServiceAccount(this, 'BuildsDefaultServiceAccount', {
       metadata: { name: 'default', namespace: props.buildsNamespace, labels: labelsOf(props.buildsNamespace) },
-      automountServiceAccountToken: false,
-    });
-    // Same for tenant pods that do not name a ServiceAccount.
-    new k8s.KubeServiceAccount(this, 'ProjectsDefaultServiceAccount', {
-      metadata: { name: 'default', namespace: props.projectsNamespace, labels: labelsOf(props.projectsNamespace) },
       automountServiceAccountToken: false,
     });
   }
@@ -109,7 +86,7 @@ function buildsAnnotations(props: NamespacesProps): Record<string, string> | und
   return Object.keys(out).length > 0 ? out : undefined;
 }
 
-function podSecurity(level: 'restricted' | 'baseline', kubernetesMinor: string): Record<string, string> {
+export function podSecurity(level: 'restricted' | 'baseline', kubernetesMinor: string): Record<string, string> {
   return {
     'pod-security.kubernetes.io/enforce': level,
     'pod-security.kubernetes.io/enforce-version': `v${kubernetesMinor}`,
@@ -118,7 +95,7 @@ function podSecurity(level: 'restricted' | 'baseline', kubernetesMinor: string):
 }
 
 /** `k1=v1,k2=v2` in key order, the PodNodeSelector annotation format. */
-function selectorText(selector: Readonly<Record<string, string>>): string {
+export function selectorText(selector: Readonly<Record<string, string>>): string {
   return Object.keys(selector)
     .sort()
     .map((k) => `${k}=${selector[k]}`)

@@ -8,7 +8,11 @@ import type { SecretRequirement } from './secret-requirement';
 import { TlsIngress } from './tls-ingress';
 import { checkResources, containerSecurityContext, httpProbe, podSecurityContext, resources, secretEnv, type ResourceSpec } from './workload';
 
-/** What rdev-api may do in the projects namespace: run tenant projects, never touch their isolation. */
+/**
+ * What rdev-api may do inside each project namespace (ClusterRole `rdev-api-project`, bound there by the tenant
+ * component's RoleBinding): run the project, and stamp the component itself (its NetworkPolicies, HTTP-01 Issuer
+ * and default ServiceAccount). Tenants never hold API credentials, so they cannot change any of it.
+ */
 export const RDEV_API_PROJECTS_RULES: readonly k8s.PolicyRule[] = [
   { apiGroups: [''], resources: ['pods', 'pods/log', 'events'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: [''], resources: ['pods/exec'], verbs: ['create'] },
@@ -16,10 +20,25 @@ export const RDEV_API_PROJECTS_RULES: readonly k8s.PolicyRule[] = [
   { apiGroups: ['apps'], resources: ['deployments', 'statefulsets'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
   { apiGroups: ['apps'], resources: ['replicasets'], verbs: ['get', 'list', 'watch'] },
   { apiGroups: ['networking.k8s.io'], resources: ['ingresses'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-  // Read-only: the tenant isolation policies are owned by this repository, not by rdev-api.
-  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch'] },
+  // The tenant component's objects (components/tenant-isolation): rdev-api applies them, nothing removes them.
+  { apiGroups: ['networking.k8s.io'], resources: ['networkpolicies'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+  { apiGroups: [''], resources: ['serviceaccounts'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
   { apiGroups: ['cert-manager.io'], resources: ['certificates'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
-  { apiGroups: ['cert-manager.io'], resources: ['issuers'], verbs: ['get', 'list', 'watch'] },
+  { apiGroups: ['cert-manager.io'], resources: ['issuers'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch'] },
+];
+
+/** Name of the per-project ClusterRole (bound in each project namespace by the tenant component). */
+export const RDEV_API_PROJECT_ROLE = 'rdev-api-project';
+
+/**
+ * What rdev-api may do cluster-wide (ClusterRole `rdev-api-namespaces`): create, label and delete project
+ * namespaces, and create the RoleBinding that grants it `rdev-api-project` there (`bind` is limited to that one
+ * ClusterRole, so it cannot grant itself anything else).
+ */
+export const RDEV_API_NAMESPACE_RULES: readonly k8s.PolicyRule[] = [
+  { apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['rolebindings'], verbs: ['get', 'create', 'update', 'patch'] },
+  { apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: [RDEV_API_PROJECT_ROLE] },
 ];
 
 /** What rdev-api may do in the platform namespace: observe, nothing else. */
@@ -30,8 +49,10 @@ export const RDEV_API_PLATFORM_RULES: readonly k8s.PolicyRule[] = [
 
 export interface RdevApiProps {
   readonly namespace: string;
-  /** Namespace rdev-api deploys tenant projects into (DEPLOY_NAMESPACE). */
-  readonly projectsNamespace: string;
+  /** Prefix of the namespace rdev-api creates per project, `<prefix>-<user>-<project>` (DEPLOY_NAMESPACE_PREFIX). */
+  readonly projectNamespacePrefix: string;
+  /** The tenant Kustomize component rdev-api stamps onto each project namespace (DEPLOY_NAMESPACE_COMPONENT). */
+  readonly tenantComponent: string;
   /** Fully pinned image, e.g. `ghcr.io/orchard9/rdev-api:v0.10.25`. */
   readonly image: string;
   /** Public host, e.g. `rdev.example.com`. */
@@ -75,12 +96,13 @@ export interface RdevApiProps {
 
 /**
  * rdev-api, the orchestrator: Deployment, Service, Ingress, settings in a ConfigMap, credentials from
- * Secrets, and a ServiceAccount bound to Roles in the platform and projects namespaces only (nothing
- * cluster-wide).
+ * Secrets, and a ServiceAccount that observes the platform namespace, creates one namespace per project (stamped
+ * with the tenant component) and holds `rdev-api-project` only inside those.
  */
 export class RdevApi extends Construct {
   readonly namespace: string;
   readonly serviceName = 'rdev-api';
+  readonly serviceAccountName = 'rdev-api';
   readonly port: number;
   readonly podLabels: Readonly<Record<string, string>>;
   readonly secrets: readonly SecretRequirement[];
@@ -90,7 +112,7 @@ export class RdevApi extends Construct {
     super(scope, id);
     const where = `RdevApi '${id}'`;
     checkDnsLabel(where, 'namespace', props.namespace);
-    checkDnsLabel(where, 'projectsNamespace', props.projectsNamespace);
+    checkDnsLabel(where, 'projectNamespacePrefix', props.projectNamespacePrefix);
     checkPinnedImage(where, 'image', props.image);
     checkHostName(where, 'host', props.host);
     checkHostName(where, 'domain', props.domain);
@@ -150,7 +172,8 @@ export class RdevApi extends Construct {
         GITEA_DEFAULT_ORG: props.giteaDefaultOrg,
         DEFAULT_DOMAIN: props.domain,
         CLUSTER_IP: props.publicIp,
-        DEPLOY_NAMESPACE: props.projectsNamespace,
+        DEPLOY_NAMESPACE_PREFIX: `${props.projectNamespacePrefix}-`,
+        DEPLOY_NAMESPACE_COMPONENT: props.tenantComponent,
         DEPLOY_TLS_ISSUER: props.tlsIssuer,
         DEPLOY_RUNTIME_CLASS: props.runtimeClassName,
         REGISTRY_URL: props.registryUrl,
@@ -163,21 +186,29 @@ export class RdevApi extends Construct {
       metadata: { name: account, namespace: ns, labels },
       automountServiceAccountToken: true,
     });
-    const grants: readonly (readonly [string, string, readonly k8s.PolicyRule[]])[] = [
-      ['Platform', ns, RDEV_API_PLATFORM_RULES],
-      ['Projects', props.projectsNamespace, RDEV_API_PROJECTS_RULES],
-    ];
-    for (const [suffix, roleNamespace, rules] of grants) {
-      new k8s.KubeRole(this, `${suffix}Role`, {
-        metadata: { name: account, namespace: roleNamespace, labels },
-        rules: rules.map((r) => ({ ...r })),
-      });
-      new k8s.KubeRoleBinding(this, `${suffix}RoleBinding`, {
-        metadata: { name: account, namespace: roleNamespace, labels },
-        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: account },
-        subjects: [{ kind: 'ServiceAccount', name: account, namespace: ns }],
-      });
-    }
+    new k8s.KubeRole(this, 'PlatformRole', {
+      metadata: { name: account, namespace: ns, labels },
+      rules: RDEV_API_PLATFORM_RULES.map((r) => ({ ...r })),
+    });
+    new k8s.KubeRoleBinding(this, 'PlatformRoleBinding', {
+      metadata: { name: account, namespace: ns, labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name: account },
+      subjects: [{ kind: 'ServiceAccount', name: account, namespace: ns }],
+    });
+    // Bound per project namespace by the tenant component (TenantNamespace), never cluster-wide.
+    new k8s.KubeClusterRole(this, 'ProjectRole', {
+      metadata: { name: RDEV_API_PROJECT_ROLE, labels },
+      rules: RDEV_API_PROJECTS_RULES.map((r) => ({ ...r })),
+    });
+    new k8s.KubeClusterRole(this, 'NamespacesRole', {
+      metadata: { name: 'rdev-api-namespaces', labels },
+      rules: RDEV_API_NAMESPACE_RULES.map((r) => ({ ...r })),
+    });
+    new k8s.KubeClusterRoleBinding(this, 'NamespacesRoleBinding', {
+      metadata: { name: 'rdev-api-namespaces', labels },
+      roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'ClusterRole', name: 'rdev-api-namespaces' },
+      subjects: [{ kind: 'ServiceAccount', name: account, namespace: ns }],
+    });
 
     new k8s.KubeService(this, 'Service', {
       metadata: { name: this.serviceName, namespace: ns, labels },

@@ -17,6 +17,8 @@ import {
   Namespaces,
   PlatformNetworkPolicies,
   RdevApi,
+  RDEV_API_PROJECT_ROLE,
+  TenantNamespace,
   RegionOptIns,
   TenantIsolation,
   Woodpecker,
@@ -64,6 +66,8 @@ export const BUILDS_NAMESPACE = 'builds';
 export const CLOUDFLARE_SECRET = 'cloudflare';
 /** Name of the reusable tenant component. */
 export const TENANT_COMPONENT = 'tenant-isolation';
+/** HTTP-01 Issuer in every project namespace (rdev-api's DEPLOY_TLS_ISSUER for custom domains). */
+export const HTTP01_ISSUER = 'letsencrypt-http01';
 /** RuntimeClass every tenant pod must use. */
 export const RUNTIME_CLASS = 'gvisor';
 
@@ -141,11 +145,9 @@ function compose(region: Region): ComposedRegion {
 
   new Namespaces(namespacesChart, 'namespaces', {
     platformNamespace: ns,
-    projectsNamespace: p.projectsNamespace,
     buildsNamespace: BUILDS_NAMESPACE,
     version: v.k3s,
     kubernetesMinor: minor,
-    tenantNodeSelector: poolSelector('run'),
     ...(buildHost ? { buildsNodeSelector: poolSelector('build'), buildsTolerateTaints: buildHost.taints } : {}),
   });
 
@@ -170,9 +172,7 @@ function compose(region: Region): ComposedRegion {
     acmeServer: p.acmeServer,
     certManagerVersion: v.certManager,
     platformNamespace: ns,
-    projectsNamespace: p.projectsNamespace,
     cloudflareSecretName: CLOUDFLARE_SECRET,
-    solverPlacement: tenantSolverPlacement,
   });
   const tlsSecretName = certManager.certificateSecretName;
 
@@ -232,7 +232,8 @@ function compose(region: Region): ComposedRegion {
   const svc = (name: string, port: number): string => `${name}.${ns}.svc.cluster.local:${port}`;
   const rdev = new RdevApi(rdevChart, 'rdev-api', {
     namespace: ns,
-    projectsNamespace: p.projectsNamespace,
+    projectNamespacePrefix: p.projectsNamespace,
+    tenantComponent: TENANT_COMPONENT,
     image: images.rdevApi,
     host: p.rdevApi.host,
     replicas: p.rdevApi.replicas,
@@ -248,7 +249,7 @@ function compose(region: Region): ComposedRegion {
     registryUsername: zot.ciUser,
     registryPasswordSecretName: zot.usersSecretName,
     registryPasswordSecretKey: zot.ciPasswordKey,
-    tlsIssuer: certManager.http01Issuer.name,
+    tlsIssuer: HTTP01_ISSUER,
     runtimeClassName: RUNTIME_CLASS,
     cloudflareSecretName: CLOUDFLARE_SECRET,
     ...(platformPlacement ? { placement: platformPlacement } : {}),
@@ -274,16 +275,18 @@ function compose(region: Region): ComposedRegion {
     apiServerIps: (region.pools.ctrl ?? []).map((h) => h.privateIp),
     extraDeniedCidrs: nodePublicCidrs,
   });
-  new TenantIsolation(policyChart, 'projects', {
-    namespace: p.projectsNamespace,
-    version: v.k3s,
-    extraDeniedCidrs: nodePublicCidrs,
-  });
 
   // The reusable component: namespace-less, stamped by kustomize onto namespaces rdev-api creates.
   new TenantIsolation(tenantChart, 'tenant', { version: v.k3s, extraDeniedCidrs: nodePublicCidrs });
+  new TenantNamespace(tenantChart, 'namespace', {
+    nodeSelector: poolSelector('run'),
+    orchestratorClusterRole: RDEV_API_PROJECT_ROLE,
+    orchestratorServiceAccount: { name: rdev.serviceAccountName, namespace: ns },
+    version: v.k3s,
+    kubernetesMinor: minor,
+  });
   new Http01Issuer(tenantChart, 'http01', {
-    name: certManager.http01Issuer.name,
+    name: HTTP01_ISSUER,
     acmeEmail: p.acmeEmail,
     acmeServer: p.acmeServer,
     certManagerVersion: v.certManager,

@@ -121,7 +121,10 @@ export interface PlatformSettings {
   readonly acmeServer?: string;
   /** Namespace of the platform services. @default 'platform' */
   readonly namespace?: string;
-  /** Namespace where rdev-api deploys tenant projects. @default 'projects' */
+  /**
+   * Prefix of the namespace rdev-api creates for each tenant project, `<prefix>-<user>-<project>` (one namespace per
+   * project, stamped with components/tenant-isolation). @default 'projects'
+   */
   readonly projectsNamespace?: string;
   /** Storage classes that exist on the cluster. The first one is the default for every claim. */
   readonly storageClasses: readonly string[];

@@ -9,7 +9,10 @@
  * sub-folder, e.g. components/tenant-isolation/), or else with the first tenant namespace's policies.
  */
 import type { K8sObject, SourcedObject } from '../k8s-object';
-import { endpointsOf, namespacesOf, OTHER_TENANT, withOtherTenant, type Endpoint, type Role } from './endpoints';
+import { endpointsOf, namespacesOf, OTHER_TENANT, TENANT_LABEL, withOtherTenant, type Endpoint, type Role } from './endpoints';
+
+/** The project namespace the report stamps the tenant component onto when the region declares none (tenant A). */
+export const STAMPED_TENANT = 'tenant-a';
 import { policyContext, POD_NETWORK, reachablePorts, type PolicyContext } from './evaluate';
 import { hasPort, isEmpty, type PortSet, type Protocol } from './port-set';
 
@@ -66,8 +69,20 @@ export interface ReachabilityOptions {
 }
 
 export function reachabilityReport(region: string, objects: readonly SourcedObject[], options: ReachabilityOptions = {}): ReachabilityReport {
-  const own = objects.filter((o) => o.ref.scope === '').map((o) => o.object);
   const componentPolicies = objects.filter((o) => o.ref.scope !== '' && o.object.kind === 'NetworkPolicy' && !o.object.metadata?.namespace);
+  const componentNamespace = objects.find((o) => o.ref.scope !== '' && o.object.kind === 'Namespace');
+  let own = objects.filter((o) => o.ref.scope === '').map((o) => o.object);
+  const declaredTenants = [...namespacesOf(own).roles].filter(([, role]) => role === 'tenant');
+  if (declaredTenants.length === 0 && componentPolicies.length > 0) {
+    // One namespace per project: tenant A is a namespace as rdev-api creates it (the component's Namespace labels
+    // and policies, stamped with `namespace: <project>`), tenant B (OTHER_TENANT) another one.
+    const labels = { ...((componentNamespace?.object.metadata?.labels as Record<string, string> | undefined) ?? {}), [TENANT_LABEL]: 'true' };
+    own = [
+      ...own,
+      { apiVersion: 'v1', kind: 'Namespace', metadata: { name: STAMPED_TENANT, labels } },
+      ...componentPolicies.map((o) => ({ ...o.object, metadata: { ...o.object.metadata, namespace: STAMPED_TENANT } })),
+    ];
+  }
   const namespaces = namespacesOf(own);
   const realTenants = [...namespaces.roles].filter(([, role]) => role === 'tenant').map(([ns]) => ns);
   const policyObjects = own.filter((o) => o.kind === 'NetworkPolicy');

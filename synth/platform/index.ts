@@ -10,6 +10,7 @@ import { checkImages } from './check-images';
 import { checkImmutableUnderBump, type BumpDescription } from './check-immutable';
 import { checkPublicPaths } from './check-public-paths';
 import { checkScheduling } from './check-scheduling';
+import { checkTenancy } from './check-tenancy';
 import { buildPlatformModel } from './model';
 
 export { buildPlatformModel, SIMULATED_TENANT_NAMESPACE, type PlatformModel, type ModelWorkload, type ModelNode } from './model';
@@ -38,6 +39,7 @@ export function checkPlatform(manifests: RegionManifests, options: PlatformCheck
     ...checkHostPorts(model),
     ...publicPaths.issues,
     ...checkImages(model),
+    ...checkTenancy(manifests),
     ...(bumped ? checkImmutableUnderBump(manifests, bumped.manifests, bumped.bump) : []),
   ];
   return { issues, paths: publicPaths.paths };

@@ -8,7 +8,6 @@ const props = {
   acmeEmail: 'ops@threesix.example',
   certManagerVersion: 'v1.16.2',
   platformNamespace: 'platform',
-  projectsNamespace: 'projects',
   cloudflareSecretName: 'cloudflare',
 };
 
@@ -17,7 +16,7 @@ describe('CertManager', () => {
 
   it('uses namespaced Issuers only (a ClusterIssuer cannot read the Cloudflare Secret from the platform namespace)', () => {
     expect(objects.filter((o) => o.kind === 'ClusterIssuer')).toEqual([]);
-    expect(objects.map((o) => o.apiVersion)).toEqual(['cert-manager.io/v1', 'cert-manager.io/v1', 'cert-manager.io/v1']);
+    expect(objects.map((o) => o.apiVersion)).toEqual(['cert-manager.io/v1', 'cert-manager.io/v1']);
   });
 
   it('solves DNS-01 through Cloudflare with the token Secret of its own namespace', () => {
@@ -35,14 +34,13 @@ describe('CertManager', () => {
     expect(cert.spec.issuerRef).toEqual({ name: 'letsencrypt-dns01', kind: 'Issuer', group: 'cert-manager.io' });
   });
 
-  it('puts the HTTP-01 Issuer (class traefik) in the projects namespace', () => {
-    const issuer = find(objects, 'Issuer', 'letsencrypt-http01', 'projects');
-    expect(issuer.spec.acme.solvers).toEqual([{ http01: { ingress: { ingressClassName: 'traefik' } } }]);
+  it('has no HTTP-01 Issuer: that one is stamped onto each project namespace by the tenant component', () => {
+    expect(objects.filter((o) => o.kind === 'Issuer').map((o) => o.metadata.name)).toEqual(['letsencrypt-dns01']);
   });
 
   it('lets HTTP-01 solver pods tolerate the run pool they are pinned to in tenant namespaces', () => {
     const placement = { nodeSelector: { 'node.platform/pool': 'run' }, tolerateTaints: [{ key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' as const }] };
-    const out = synth((chart) => new CertManager(chart, 'cert-manager', { ...props, solverPlacement: placement }));
+    const out = synth((chart) => new Http01Issuer(chart, 'http01', { name: 'letsencrypt-http01', acmeEmail: 'ops@threesix.example', certManagerVersion: 'v1.16.2', solverPlacement: placement }));
     expect(find(out, 'Issuer', 'letsencrypt-http01').spec.acme.solvers[0].http01.ingress.podTemplate).toEqual({
       spec: {
         nodeSelector: { 'node.platform/pool': 'run' },
@@ -54,7 +52,7 @@ describe('CertManager', () => {
   it('honours a staging ACME server', () => {
     const staging = 'https://acme-staging-v02.api.letsencrypt.org/directory';
     const out = synth((chart) => new CertManager(chart, 'cert-manager', { ...props, acmeServer: staging }));
-    expect(out.filter((o) => o.kind === 'Issuer').map((o) => o.spec.acme.server)).toEqual([staging, staging]);
+    expect(out.filter((o) => o.kind === 'Issuer').map((o) => o.spec.acme.server)).toEqual([staging]);
   });
 
   it('matches the snapshot', () => {

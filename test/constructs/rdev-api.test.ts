@@ -4,7 +4,8 @@ import { envOf, find, synth } from './fixture';
 
 const props: RdevApiProps = {
   namespace: 'platform',
-  projectsNamespace: 'projects',
+  projectNamespacePrefix: 'dp',
+  tenantComponent: 'tenant-isolation',
   image: 'ghcr.io/orchard9/rdev-api:v0.10.25',
   host: 'rdev.threesix.example',
   replicas: 2,
@@ -45,7 +46,8 @@ describe('RdevApi', () => {
       GITEA_DEFAULT_ORG: 'threesix',
       DEFAULT_DOMAIN: 'threesix.example',
       CLUSTER_IP: '203.0.113.10',
-      DEPLOY_NAMESPACE: 'projects',
+      DEPLOY_NAMESPACE_PREFIX: 'dp-',
+      DEPLOY_NAMESPACE_COMPONENT: 'tenant-isolation',
       DEPLOY_TLS_ISSUER: 'letsencrypt-http01',
       DEPLOY_RUNTIME_CLASS: 'gvisor',
       REGISTRY_URL: 'zot.platform.svc.cluster.local:5000',
@@ -74,20 +76,21 @@ describe('RdevApi', () => {
     expect(rdev.secrets[0]?.keys[1]?.help).toContain('https://ci.threesix.example');
   });
 
-  it('binds its ServiceAccount to Roles in the platform and projects namespaces only', () => {
-    expect(objects.filter((o) => o.kind === 'ClusterRole' || o.kind === 'ClusterRoleBinding')).toEqual([]);
+  it('observes the platform namespace, creates project namespaces and binds only its per-project ClusterRole there', () => {
     const roles = objects.filter((o) => o.kind === 'Role');
-    expect(roles.map((r) => r.metadata.namespace).sort()).toEqual(['platform', 'projects']);
-    const bindings = objects.filter((o) => o.kind === 'RoleBinding');
-    expect(bindings.map((b) => [b.metadata.namespace, b.roleRef.name, b.subjects[0].namespace])).toEqual([
-      ['platform', 'rdev-api', 'platform'],
-      ['projects', 'rdev-api', 'platform'],
-    ]);
-    const projects = find(objects, 'Role', 'rdev-api', 'projects');
-    const netpol = projects.rules.find((r: { resources: string[] }) => r.resources.includes('networkpolicies'));
-    expect(netpol.verbs).toEqual(['get', 'list', 'watch']);
+    expect(roles.map((r) => r.metadata.namespace)).toEqual(['platform']);
     const platform = find(objects, 'Role', 'rdev-api', 'platform');
     expect(platform.rules.flatMap((r: { verbs: string[] }) => r.verbs).every((v: string) => ['get', 'list', 'watch'].includes(v))).toBe(true);
+    const namespaces = find(objects, 'ClusterRole', 'rdev-api-namespaces');
+    expect(namespaces.rules).toContainEqual({ apiGroups: [''], resources: ['namespaces'], verbs: ['get', 'list', 'watch', 'create', 'update', 'patch', 'delete'] });
+    // bind only the per-project role: it cannot grant itself anything else
+    expect(namespaces.rules).toContainEqual({ apiGroups: ['rbac.authorization.k8s.io'], resources: ['clusterroles'], verbs: ['bind'], resourceNames: ['rdev-api-project'] });
+    expect(namespaces.rules.some((r: { resources: string[]; verbs: string[] }) => r.resources.includes('secrets') || r.verbs.includes('escalate') || r.verbs.includes('*'))).toBe(false);
+    expect(find(objects, 'ClusterRoleBinding', 'rdev-api-namespaces').roleRef.name).toBe('rdev-api-namespaces');
+    // rdev-api-project is bound per project namespace by the tenant component, never cluster-wide
+    expect(objects.filter((o) => o.kind === 'ClusterRoleBinding').map((b) => b.roleRef.name)).toEqual(['rdev-api-namespaces']);
+    const project = find(objects, 'ClusterRole', 'rdev-api-project');
+    expect(project.rules.find((r: { resources: string[] }) => r.resources.includes('networkpolicies')).verbs).not.toContain('delete');
     expect(deployment.spec.template.spec.serviceAccountName).toBe('rdev-api');
   });
 

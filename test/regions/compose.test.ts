@@ -48,7 +48,7 @@ describe.each(['eu-central-1', 'us-east-1'] as const)('composeRegion(%s)', (name
     for (const f of files) expect(f).toMatch(/^[0-9]{2}-[a-z0-9-]+\.yaml$/);
     // Namespaces before anything namespaced; policies before the workloads they protect.
     const first = composed.components[0]?.chart.toJson() ?? [];
-    expect(first.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).sort()).toEqual([BUILDS_NAMESPACE, region.platform.namespace, region.platform.projectsNamespace].sort());
+    expect(first.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name).sort()).toEqual([BUILDS_NAMESPACE, region.platform.namespace].sort());
   });
 
   it('has no duplicate objects, explicit names, and a namespace on every namespaced object', () => {
@@ -111,9 +111,12 @@ describe.each(['eu-central-1', 'us-east-1'] as const)('composeRegion(%s)', (name
     const zotUsers = composed.secrets.find((s) => s.name === 'zot-users');
     expect(zotUsers?.namespace).toBe(region.platform.namespace);
     expect(zotUsers?.keys.map((k) => [k.key, k.source])).toEqual([['ci-password', 'generate'], ['admin-password', 'generate']]);
-    expect(rdevConfig.data.DEPLOY_NAMESPACE).toBe(region.platform.projectsNamespace);
+    // one namespace per project, stamped with the tenant component (which carries the HTTP-01 Issuer)
+    expect(rdevConfig.data.DEPLOY_NAMESPACE).toBeUndefined();
+    expect(rdevConfig.data.DEPLOY_NAMESPACE_PREFIX).toBe(`${region.platform.projectsNamespace}-`);
+    expect(rdevConfig.data.DEPLOY_NAMESPACE_COMPONENT).toBe(TENANT_COMPONENT);
     expect(rdevConfig.data.DEPLOY_RUNTIME_CLASS).toBe('gvisor');
-    const issuer = objects.find((o) => o.kind === 'Issuer' && o.metadata.namespace === region.platform.projectsNamespace);
+    const issuer = (composed.kustomizeComponents[0]?.chart.toJson() ?? []).find((o) => o.kind === 'Issuer');
     expect(rdevConfig.data.DEPLOY_TLS_ISSUER).toBe(issuer.metadata.name);
     const solver = issuer.spec.acme.solvers[0].http01.ingress.podTemplate.spec;
     expect(solver.tolerations.map((t: { key: string }) => t.key)).toEqual(region.pools.run?.[0]?.taints.map((t) => t.key));
@@ -163,7 +166,7 @@ describe.each(['eu-central-1', 'us-east-1'] as const)('composeRegion(%s)', (name
   it('emits the tenant-isolation Kustomize component without namespaces', () => {
     expect(composed.kustomizeComponents.map((c) => c.name)).toEqual([TENANT_COMPONENT]);
     const component = composed.kustomizeComponents[0]?.chart.toJson() ?? [];
-    expect(component.map((o) => o.kind).sort()).toEqual(['Issuer', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy']);
+    expect(component.map((o) => o.kind).sort()).toEqual(['Issuer', 'Namespace', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'NetworkPolicy', 'RoleBinding', 'ServiceAccount']);
     expect(component.every((o) => o.metadata.namespace === undefined)).toBe(true);
   });
 

@@ -126,6 +126,29 @@ describe('reachability of the shipped regions (synthesized into a temp dir)', { 
     }
   });
 
+  it('one namespace per project: tenant A (the component stamped onto a project namespace) cannot reach tenant B, either way', () => {
+    for (const report of reports) {
+      const checks = report.checks.filter((c) => c.from === 'tenant-a/*' || c.to === 'tenant-a/*');
+      expect(checks.find((c) => c.description === 'a tenant cannot reach another tenant'), report.region).toMatchObject({ from: 'tenant-a/*', to: 'other-tenant/*', ok: true });
+      expect(checks.find((c) => c.description === 'another tenant cannot reach this tenant'), report.region).toMatchObject({ from: 'other-tenant/*', to: 'tenant-a/*', ok: true });
+      expect(formatPortSet(ports(report, 'tenant-a/*', 'tenant-a/*')!)).toBe('all ports');
+      expect(report.policies).toEqual(expect.arrayContaining(['tenant-a/allow-same-namespace', 'other-tenant/allow-same-namespace']));
+    }
+  });
+
+  it('fails the tenant A/B checks when the component lets a tenant in from any namespace', () => {
+    const region = [...loadDistTree(out).values()].find((r) => r.region === 'eu-central-1')!;
+    const widened = region.objects.map((o) =>
+      o.object.kind === 'NetworkPolicy' && o.object.metadata?.name === 'allow-same-namespace' && o.ref.scope !== ''
+        ? { ...o, object: { ...o.object, spec: { ...(o.object.spec as object), ingress: [{ from: [{ namespaceSelector: {} }] }], egress: [{ to: [{ namespaceSelector: {} }] }] } } }
+        : o,
+    );
+    const report = reachabilityReport(region.region, widened);
+    expect(report.checks.filter((c) => !c.ok).map((c) => `${c.description}: ${c.from} -> ${c.to}`)).toEqual(
+      expect.arrayContaining(['a tenant cannot reach another tenant: tenant-a/* -> other-tenant/*', 'another tenant cannot reach this tenant: other-tenant/* -> tenant-a/*']),
+    );
+  });
+
   it('npm run reachability prints the report and exits 0', () => {
     const r = runCli('reachability', ['--dist', out, 'eu-central-1']);
     expect(r.status).toBe(0);

@@ -104,8 +104,10 @@ describe.each(names)('the gate on the real output of %s', (name) => {
     expect(issuesOf(m)).toMatch(/backend\.service\.port\.number 9999 is not a port of Service/);
   });
 
-  it('rejects opening private ranges in the tenant namespace and in the tenant-isolation component', () => {
-    for (const where of ['files', 'components'] as const) {
+  it('rejects opening private ranges in the tenant-isolation component (every project namespace carries it)', () => {
+    // one namespace per project: no shared tenant namespace among the region's own files
+    expect(manifests().files.flatMap((f) => f.objects).filter((o) => o.kind === 'Namespace' && o.metadata.labels?.['platform/tenant'] === 'true')).toEqual([]);
+    for (const where of ['components'] as const) {
       const m = manifests();
       const policies = m[where].flatMap((f) => f.objects).filter((o) => o.kind === 'NetworkPolicy') as any[];
       const tenantNs = m.files.flatMap((f) => f.objects).find((o) => o.kind === 'Namespace' && o.metadata.labels?.['platform/tenant'] === 'true')?.metadata.name;

@@ -120,6 +120,25 @@ describe('platform model check: the defects of issue 8, reintroduced', () => {
     expect(bump.changed).toContain(`Gitea ${r.versions.gitea} -> ${bumpVersion(r.versions.gitea)}`);
   });
 
+  it('5. tenants sharing one namespace (a tenant-labelled namespace in the manifests, rdev-api on DEPLOY_NAMESPACE) are refused', async () => {
+    const r = await region();
+    const m = manifests(r);
+    const shared: KubeObject = { apiVersion: 'v1', kind: 'Namespace', metadata: { name: 'projects', labels: { 'platform/tenant': 'true' } } };
+    const withShared = editObjects({ ...m, files: m.files.map((f) => (f.file.startsWith('10-') ? { ...f, objects: [...f.objects, shared] } : f)) }, (o) => {
+      if (o.kind === 'ConfigMap' && o.metadata.name === 'rdev-api-config') (o.data as Record<string, string>).DEPLOY_NAMESPACE = 'projects';
+    });
+    const out = messages(withShared);
+    expect(out.some((x) => /Namespace projects \(10-namespaces\.yaml\) metadata\.labels\.platform\/tenant 'true' is one tenant namespace for every project deployed there: its allow-same-namespace policy lets each customer reach the others/.test(x) && /fix: give every project its own namespace/.test(x))).toBe(true);
+    expect(out.some((x) => /ConfigMap platform\/rdev-api-config .* data\.DEPLOY_NAMESPACE 'projects' makes rdev-api deploy every project into one namespace/.test(x))).toBe(true);
+  });
+
+  it('5b. a tenant component without its Namespace (labels, run-pool pin) is refused', async () => {
+    const r = await region();
+    const m = manifests(r);
+    const stripped = { ...m, components: m.components.map((c) => ({ ...c, objects: c.objects.filter((o) => o.kind !== 'Namespace') })) };
+    expect(messages(stripped).some((x) => /components\/tenant-isolation.* does not make the namespace it is stamped onto a tenant namespace pinned to the run pool/.test(x))).toBe(true);
+  });
+
   it('6. Woodpecker v2.8.3 ignores WOODPECKER_BACKEND_K8S_POD_TOLERATIONS: without the namespace default toleration pipelines stay Pending', async () => {
     const r = await region();
     const m = editObjects(manifests(r), (o) => {
@@ -172,7 +191,7 @@ describe('platform model check: the defects of issue 8, reintroduced', () => {
     const r = await region();
     const m = editObjects(manifests(r), () => undefined);
     const broken = { ...m, region: { ...m.region, hosts: m.region.hosts.map((h) => (h.pool === 'run' ? { ...h, taints: [] } : h)) } };
-    expect(messages(broken).some((x) => /a tenant pod without a RuntimeClass in projects .* can be scheduled on run-1, run-2: a tenant pod without the gVisor RuntimeClass would run unsandboxed/.test(x))).toBe(true);
+    expect(messages(broken).some((x) => /a tenant pod without a RuntimeClass in dp-example-project .* can be scheduled on run-1, run-2: a tenant pod without the gVisor RuntimeClass would run unsandboxed/.test(x))).toBe(true);
   });
 
   it('HTTP-01 solver pods without the run-pool toleration stay Pending', async () => {
@@ -180,7 +199,8 @@ describe('platform model check: the defects of issue 8, reintroduced', () => {
     const m = editObjects(manifests(r), (o) => {
       for (const solver of (o.kind === 'Issuer' ? (o.spec as any).acme.solvers : []) as { http01?: { ingress: Record<string, unknown> } }[]) delete solver.http01?.ingress.podTemplate;
     });
-    expect(messages(m).some((x) => /cert-manager HTTP-01 solver pods projects\/\* .* cannot be scheduled on any host .*run-1, run-2: untolerated taint platform\/run=gvisor:NoSchedule/.test(x))).toBe(true);
+    for (const c of m.components) for (const o of c.objects) for (const solver of (o.kind === 'Issuer' ? (o.spec as any).acme.solvers : []) as { http01?: { ingress: Record<string, unknown> } }[]) delete solver.http01?.ingress.podTemplate;
+    expect(messages(m).some((x) => /cert-manager HTTP-01 solver pods dp-example-project\/\* .* cannot be scheduled on any host .*run-1, run-2: untolerated taint platform\/run=gvisor:NoSchedule/.test(x))).toBe(true);
   });
 
   it('an Ingress on every entrypoint bypasses the HTTPS redirect', async () => {
