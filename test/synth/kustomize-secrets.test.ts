@@ -77,15 +77,24 @@ describe.each(names)('region %s', (name) => {
     for (const component of components) {
       const dir = join(work, `stamp-${name}-${component}`);
       await mkdir(dir);
-      await writeFile(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tenant-x\n');
+      // The tenant component brings the project's Namespace itself (kustomize's namespace transformer renames it);
+      // other components are stamped onto a namespace created elsewhere.
+      const own = (await readFile(join(work, name, 'components', component, `${component}.yaml`), 'utf8').catch(() => '')).includes('kind: Namespace');
+      if (!own) await writeFile(join(dir, 'namespace.yaml'), 'apiVersion: v1\nkind: Namespace\nmetadata:\n  name: tenant-x\n');
       await writeFile(
         join(dir, 'kustomization.yaml'),
-        `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: tenant-x\nresources: [namespace.yaml]\ncomponents: [../${name}/components/${component}]\n`,
+        `apiVersion: kustomize.config.k8s.io/v1beta1\nkind: Kustomization\nnamespace: tenant-x\n${own ? '' : 'resources: [namespace.yaml]\n'}components: [../${name}/components/${component}]\n`,
       );
       const { stdout } = await exec('kubectl', ['kustomize', dir]);
-      const objects = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string; metadata: { namespace?: string } });
+      const objects = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string; metadata: { name: string; namespace?: string; labels?: Record<string, string>; annotations?: Record<string, string> } });
       expect(objects.length).toBeGreaterThan(1);
       for (const o of objects.filter((x) => x.kind !== 'Namespace')) expect(o.metadata.namespace).toBe('tenant-x');
+      if (own) {
+        const ns = objects.filter((x) => x.kind === 'Namespace');
+        expect(ns.map((x) => x.metadata.name)).toEqual(['tenant-x']);
+        expect(ns[0]!.metadata.labels?.['platform/tenant']).toBe('true');
+        expect(ns[0]!.metadata.annotations?.['scheduler.alpha.kubernetes.io/node-selector']).toBe('node.platform/pool=run');
+      }
     }
   });
 
