@@ -15,6 +15,7 @@ import type { Playbook, VarValue } from '../playbooks/core';
 // options answer without loading the region validator, ssh2 and the rest, which main() imports when it needs them.
 import { ValidationError } from '../playbooks/core/errors';
 import { redact, secret } from '../playbooks/core/redaction';
+import type { PlayRequest, RegionPlaybook } from '../playbooks/region-playbook';
 
 const PLAYBOOKS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'playbooks');
 
@@ -35,6 +36,7 @@ Options:
   --log <file>         append every event as NDJSON to <file>
   --bundle <dir>       deliver k3s, gVisor, the air-gap images and the cert-manager chart from this bundle (made by
                        npm run bundle) over SSH instead of letting hosts download; overrides the region's airgap.bundleDir
+  --confirm <region>   name the region to allow a destructive run on all of it (reset without --limit)
   --lab-dir <dir>      directory of the lab region (region 'lab'; default $LAB_DIR, else .lab/lab: the default lab id)
   --verbose            also print ok and skipped tasks on a terminal
   -h, --help           this help
@@ -45,14 +47,14 @@ Host keys are checked strictly against the region's known_hosts; record new host
 Exit codes: 0 ok, 1 bad input, 2 a host failed (or maxFailPercent stopped the run), 3 a host was unreachable.`;
 
 interface PlayableModule {
-  default?: Playbook | { build(region: Region): Playbook; name: string; description: string };
+  default?: Playbook | RegionPlaybook;
 }
 
 function isPlaybook(v: unknown): v is Playbook {
   return !!v && typeof v === 'object' && Array.isArray((v as Playbook).plays) && typeof (v as Playbook).name === 'string';
 }
 
-function isRegionPlaybook(v: unknown): v is { build(region: Region): Playbook } {
+function isRegionPlaybook(v: unknown): v is RegionPlaybook {
   return !!v && typeof v === 'object' && typeof (v as { build?: unknown }).build === 'function';
 }
 
@@ -70,7 +72,7 @@ async function availablePlaybooks(): Promise<string[]> {
   return names;
 }
 
-export async function loadPlaybookModule(name: string, region: Region): Promise<Playbook> {
+export async function loadPlaybookModule(name: string, region: Region, request: PlayRequest = { limit: [] }): Promise<Playbook> {
   const unknown = async () =>
     new ValidationError(`playbook '${name}' does not exist under playbooks/ (expected one of: ${(await availablePlaybooks()).join(', ') || 'none'}; e.g. npm run play -- ${region.name} bench-play)`);
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw await unknown();
@@ -83,7 +85,10 @@ export async function loadPlaybookModule(name: string, region: Region): Promise<
     throw e;
   }
   if (isPlaybook(mod.default)) return mod.default;
-  if (isRegionPlaybook(mod.default)) return mod.default.build(region);
+  if (isRegionPlaybook(mod.default)) {
+    mod.default.preflight?.(region, request);
+    return mod.default.build(region);
+  }
   throw await unknown();
 }
 
@@ -121,6 +126,7 @@ export async function main(argv: readonly string[]): Promise<number> {
       log: { type: 'string' },
       'lab-dir': { type: 'string' },
       bundle: { type: 'string' },
+      confirm: { type: 'string' },
       verbose: { type: 'boolean', default: false },
       help: { type: 'boolean', short: 'h', default: false },
     },
@@ -152,7 +158,7 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`bundle ${bundle.dir}: ${bundle.byKey.size} artifacts verified${standIns.length ? `; ${standIns.length} are STAND-INS, not the real artifacts:` : ''}\n`);
     for (const l of standIns) process.stdout.write(`  STAND-IN ${l}\n`);
   }
-  const playbook = await loadPlaybookModule(playbookName, region);
+  const playbook = await loadPlaybookModule(playbookName, region, { limit: split(values.limit), ...(values.confirm !== undefined ? { confirm: values.confirm } : {}) });
   const { inventory, ssh } = inventoryFromRegion(region);
   const connect = sshConnector(ssh);
   const reporter = createReporter({ out: process.stdout, verbose: values.verbose, ...(values.log ? { logFile: values.log } : {}) });

@@ -9,12 +9,25 @@
 import type { Region } from '../regions/types';
 import type { Playbook } from './core';
 
+/** What a run asks for, as far as a playbook's preflight needs to know. */
+export interface PlayRequest {
+  /** `--limit` patterns (empty: every host of the region). */
+  readonly limit: readonly string[];
+  /** `--confirm <region>`: the operator named the region for a destructive run. */
+  readonly confirm?: string;
+}
+
 export interface RegionPlaybook {
   /** Module name under playbooks/ (`base`, `firewall`, ...). */
   readonly name: string;
   readonly description: string;
   /** The playbook for this region (plays, steps and their arguments computed from the region). */
   build(region: Region): Playbook;
+  /**
+   * Checked before any host is contacted (CLI and tests alike): throws a ValidationError when the run must not
+   * start, e.g. `reset` of a whole region without `--confirm <region>`.
+   */
+  preflight?(region: Region, request: PlayRequest): void;
 }
 
 export function defineRegionPlaybook(playbook: RegionPlaybook): RegionPlaybook {

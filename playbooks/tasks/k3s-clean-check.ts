@@ -18,6 +18,7 @@ export function leftoversScript(a: VerifyCleanArgs): string {
     sh`for u in ${[...a.units]}; do s=$(systemctl show -p LoadState --value "$u" 2>/dev/null); if [ -n "$s" ] && [ "$s" != not-found ]; then echo "unit $u ($s)"; fi; done`,
     sh`for l in ${[...a.links]}; do if ip link show "$l" >/dev/null 2>&1; then echo "link $l"; fi; done`,
     `pgrep -a -f '/var/lib/rancher/k3s/|/usr/local/bin/k3s ' 2>/dev/null | sed 's/^/process /' || true`,
+    `{ pgrep -a -x 'runsc|runsc-sandbox|runsc-gofer'; pgrep -a -f '^/usr/local/bin/(runsc|containerd-shim-runsc-v1)( |$)'; } 2>/dev/null | sed 's/^/gvisor process /' || true`,
     `awk '$2 ~ "^(/run/k3s|/var/lib/kubelet|/var/lib/rancher/k3s)" {print "mount " $2}' /proc/self/mounts`,
     `{ iptables-save 2>/dev/null; ip6tables-save 2>/dev/null; } | grep -E -- '-[AN] (KUBE-|CNI-|FLANNEL)' | head -n 3 | sed 's/^/iptables /' || true`,
   ].join('\n');

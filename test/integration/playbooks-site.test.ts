@@ -215,7 +215,10 @@ describe('gvisor, site, upgrade and reset on lab hosts', () => {
       expect(await sh(h, "pgrep -f '[/]var/lib/rancher/k3s/data/current/bin/containerd-shim' | wc -l")).toBe('1\n');
       expect(await sh(h, "awk '$2 ~ \"^(/run/k3s|/var/lib/kubelet)\"' /proc/self/mounts | wc -l")).toBe('2\n');
     }
-    const res = await play(reset, r);
+    // a whole-region reset must name the region (--confirm): refused before any host is contacted
+    await expect(play(reset, r)).rejects.toThrow(/reset of region 'lab' without --limit would uninstall k3s from all 4 hosts \(no --confirm; expected --confirm lab/);
+    expect(await sh('lab-1', 'systemctl is-active k3s')).toBe('active\n');
+    const res = await play(reset, r, { confirm: 'lab' });
     expect(res.failures).toEqual([]);
     for (const h of ['lab-1', 'lab-4']) {
       const changed = res.events.filter((e) => e.type === 'task.result' && e.host === h && e.status === 'changed').map((e) => (e as { task: string }).task);
@@ -237,7 +240,7 @@ describe('gvisor, site, upgrade and reset on lab hosts', () => {
       expect((await lab.ssh(h, 'test -e /usr/local/bin/k3s || test -e /var/lib/rancher/k3s || test -e /etc/rancher/k3s')).code).not.toBe(0);
       expect(await sh(h, 'nft list tables')).toMatch(/table inet platform/);
     }
-    const again = await play(reset, r);
+    const again = await play(reset, r, { confirm: 'lab' });
     expect(again.failures).toEqual([]);
     expect(again.changes).toEqual([]);
   }, 600_000);

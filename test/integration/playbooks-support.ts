@@ -17,7 +17,9 @@ export interface PlayOutcome extends RunResult {
   readonly changes: readonly string[];
 }
 
-export async function play(playbook: RegionPlaybook, region: Region, options: { check?: boolean; limit?: string[] } = {}): Promise<PlayOutcome> {
+export async function play(playbook: RegionPlaybook, region: Region, options: { check?: boolean; limit?: string[]; confirm?: string } = {}): Promise<PlayOutcome> {
+  // the same preflight the CLI runs (e.g. reset of a whole region needs confirm = the region's name)
+  playbook.preflight?.(region, { limit: options.limit ?? [], ...(options.confirm !== undefined ? { confirm: options.confirm } : {}) });
   const { inventory, ssh } = inventoryFromRegion(region);
   const connect = sshConnector(ssh);
   const events: RunEvent[] = [];

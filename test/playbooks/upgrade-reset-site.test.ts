@@ -2,7 +2,8 @@
 import { describe, expect, it } from 'vitest';
 import { loadRegion } from '../../regions/load';
 import { loadPlaybook, loadRegionPlaybook, PLAYBOOK_NAMES } from '../../playbooks/registry';
-import reset from '../../playbooks/reset';
+import reset, { resetPreflight } from '../../playbooks/reset';
+import { main as playMain } from '../../cli/play';
 import site from '../../playbooks/site';
 import upgrade, { agentBatches } from '../../playbooks/upgrade';
 import { drainNodes } from '../../playbooks/tasks/k3s-drain';
@@ -48,6 +49,16 @@ describe('reset and site', () => {
     expect(ids.at(-1)).toBe('k3s.verify-clean');
     const text = JSON.stringify(pb.plays[0]!.steps.map((s) => [s.name, s.args]));
     expect(text).not.toMatch(/platform-firewall|nft |sshd|deploy/);
+  });
+
+  it('reset of a whole region needs --confirm <region>; a --limit run does not', async () => {
+    const region = await loadRegion('eu-central-1');
+    expect(() => resetPreflight(region, { limit: [] })).toThrow(/^reset of region 'eu-central-1' without --limit would uninstall k3s from all 7 hosts \(no --confirm; expected --confirm eu-central-1 to reset the whole region, or --limit <hosts>/);
+    expect(() => resetPreflight(region, { limit: [], confirm: 'us-east-1' })).toThrow(/--confirm 'us-east-1'/);
+    expect(() => resetPreflight(region, { limit: [], confirm: 'eu-central-1' })).not.toThrow();
+    expect(() => resetPreflight(region, { limit: ['run-2'] })).not.toThrow();
+    // the CLI runs the preflight before any host is contacted (the shipped regions' hosts do not exist)
+    await expect(playMain(['eu-central-1', 'reset'])).rejects.toThrow(/without --limit would uninstall k3s/);
   });
 
   it('site runs base, network, firewall, gvisor, k3s in that order', async () => {
