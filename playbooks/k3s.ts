@@ -13,8 +13,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { REPO_ROOT } from '../regions/load';
 import type { Region, ResolvedHost } from '../regions/types';
-import { definePlaybook, pathSubject, sh, step, touches, type HostView, type Play, type Step } from './core';
-import { renderCertManager, renderK3sConfig, renderK3sUnit, type K3sNodeNetwork } from './k3s-config';
+import { definePlaybook, isSecret, pathSubject, Secret, sh, step, touches, ValidationError, type HostView, type Play, type Step } from './core';
+import { ETCD_S3_ENV, renderCertManager, renderK3sConfig, renderK3sUnit, type K3sNodeNetwork } from './k3s-config';
 import { networkVarsOf } from './network';
 import { privateInterface } from './private-network';
 import { K3S_AGENT_TOKEN, K3S_BIN, K3S_CONFIG, K3S_CONFIG_DIR, K3S_MANIFESTS, K3S_SERVER_TOKEN, unitOf, type K3sRole } from './k3s-layout';
@@ -26,15 +26,23 @@ import { nodeLabelsOf } from '../regions/k3s-cluster';
 import { firstServer, poolHosts, regionHost } from './region-hosts';
 import { defineRegionPlaybook } from './region-playbook';
 import { command, directory, file, systemdUnit, waitFor } from './tasks';
-import { generateTokenCommand, JoinTokens, readJoinTokens, tokenFile } from './tasks/k3s-join-tokens';
+import { agentJoin, clusterDecision, clusterState, K3sCluster, readSecureTokens } from './tasks/k3s-cluster-state';
+import { generateTokenCommand, tokenFile } from './tasks/k3s-join-tokens';
 import { K3S_KUBECTL, nodeMetadata } from './tasks/k3s-node-metadata';
 import { k3sService } from './tasks/k3s-service';
 import { kubeconfig } from './tasks/k3s-kubeconfig';
+import { tokenBackup } from './tasks/k3s-token-backup';
 import { verifiedDownload } from './tasks/verified-download';
 import { bundleStep, regionBundle } from './bundle-steps';
 import { archOf, K3S_IMAGES_DIR, pinnedSha256, pinsApply } from './artifacts';
 import { bundleArtifact, type LoadedBundle } from './bundle-manifest';
 import { regionArtifacts } from './artifacts';
+
+/** Where the encrypted server token backup is kept: host var `tokenBackupPath`, else dist/<region>/secrets/ (git-ignored). */
+export function tokenBackupPathOf(region: Region, h: HostView): string {
+  const v = h.vars.tokenBackupPath;
+  return typeof v === 'string' && v ? v : join(REPO_ROOT, 'dist', region.name, 'secrets', 'k3s-server-token.enc');
+}
 
 export function kubeconfigPathOf(region: Region, h: HostView): string {
   const v = h.vars.kubeconfigPath;
@@ -44,8 +52,12 @@ export function kubeconfigPathOf(region: Region, h: HostView): string {
 const hostOf = (region: Region, h: HostView): ResolvedHost => regionHost(region, h.name);
 
 /** The node's private interface, by the network playbook's rules (so flannel-iface names what `network` set up). */
-export function nodeNetworkOf(region: Region, h: HostView): K3sNodeNetwork {
-  return { privateInterface: privateInterface(networkVarsOf(region, h)) };
+export function nodeNetworkOf(region: Region, h: HostView, cluster?: K3sCluster): K3sNodeNetwork {
+  const host = hostOf(region, h);
+  const plan = cluster?.plan;
+  const agentUrl = plan && host.pool !== 'ctrl' ? cluster!.agentServerUrl(host.name) : undefined;
+  const join = !plan ? undefined : host.pool === 'ctrl' ? plan.joins.get(host.name) : agentUrl ? { init: false as const, serverUrl: agentUrl } : undefined;
+  return { privateInterface: privateInterface(networkVarsOf(region, h)), ...(join ? { join } : {}) };
 }
 
 /**
@@ -81,12 +93,12 @@ export function bundledChart(region: Region, bundle: LoadedBundle | null): Buffe
 }
 
 /** Binary, config, unit and service of one node (server or agent). */
-export function nodeSteps(region: Region, role: K3sRole, bundle: LoadedBundle | null = regionBundle(region)): Step[] {
+export function nodeSteps(region: Region, role: K3sRole, cluster?: K3sCluster, bundle: LoadedBundle | null = regionBundle(region)): Step[] {
   const unit = unitOf(role);
   const chart = role === 'server' ? bundledChart(region, bundle) : undefined;
   return [
     ...binarySteps(region, bundle),
-    step('Ensure /etc/rancher/k3s/config.yaml matches the region', file, (h) => ({ path: K3S_CONFIG, content: renderK3sConfig(region, hostOf(region, h), nodeNetworkOf(region, h)), mode: '0600' }), { tags: ['k3s', 'config'] }),
+    step('Ensure /etc/rancher/k3s/config.yaml matches the region', file, (h) => ({ path: K3S_CONFIG, content: renderK3sConfig(region, hostOf(region, h), nodeNetworkOf(region, h, cluster)), mode: '0600' }), { tags: ['k3s', 'config'] }),
     registriesStep(region),
     ...(role === 'server'
       ? [
@@ -97,6 +109,9 @@ export function nodeSteps(region: Region, role: K3sRole, bundle: LoadedBundle | 
             mode: '0600',
           }, { tags: ['k3s', 'cert-manager'] }),
           traefikConfigStep(region),
+          ...(region.k3s.etcdSnapshots.s3
+            ? [step('Ensure the etcd S3 keys are in place for k3s (0600 environment file, content hidden)', file, (h) => ({ path: ETCD_S3_ENV, content: etcdS3Env(region, h), mode: '0600' }), { tags: ['k3s', 'snapshots'] })]
+            : []),
         ]
       : []),
     step(`Ensure the ${unit} unit is installed`, systemdUnit, { name: `${unit}.service`, content: renderK3sUnit(region, role, K3S_BIN) }, { tags: ['k3s'] }),
@@ -113,76 +128,118 @@ export function readyTimeoutOf(h: HostView, fallback = 300): number {
   return typeof v === 'number' && v > 0 ? v : fallback;
 }
 
-/** The bounded health gate of a server: API ready, and this node registered. */
+/** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY for k3s's etcd-s3 flags, from the secret vars etcdS3AccessKey/etcdS3SecretKey. */
+export function etcdS3Env(region: Region, h: HostView): Secret {
+  const get = (name: string): string => {
+    const v = h.vars[name];
+    if (v === undefined || v === '') {
+      throw new ValidationError(`region '${region.name}', host '${h.name}': k3s.etcdSnapshots.s3 is set but the var ${name} is not (expected the S3 key as a secret var: npm run play -- ${region.name} k3s --secret-var ${name}=ENV_NAME)`);
+    }
+    const text = isSecret(v) ? v.reveal() : String(v);
+    if (/[\s'"\\]/.test(text)) throw new ValidationError(`region '${region.name}': the var ${name} holds whitespace, quotes or backslashes (expected an S3 key)`);
+    return text;
+  };
+  return new Secret(`AWS_ACCESS_KEY_ID=${get('etcdS3AccessKey')}\nAWS_SECRET_ACCESS_KEY=${get('etcdS3SecretKey')}\n`);
+}
+
+/** The bounded health gate of a server: API ready, this node registered, and (embedded etcd) a voting member. */
 export function serverHealthSteps(timeoutSeconds?: number): Step[] {
   return [
     step('Wait until the Kubernetes API answers ready', waitFor, (h) => ({ command: `${K3S_KUBECTL} get --raw /readyz >/dev/null 2>&1`, timeoutSeconds: timeoutSeconds ?? readyTimeoutOf(h), intervalSeconds: 2 }), { tags: ['k3s'] }),
     step('Wait until this node is registered', waitFor, (h) => ({ command: sh`${K3S_KUBECTL.split(' ')} get node ${h.name} >/dev/null 2>&1`, timeoutSeconds: timeoutSeconds ?? readyTimeoutOf(h), intervalSeconds: 2 }), { tags: ['k3s'] }),
+    step('Wait until this server is a voting etcd member (node condition EtcdIsVoter)', waitFor, (h) => ({ command: etcdVoterCheck(h.name), timeoutSeconds: timeoutSeconds ?? readyTimeoutOf(h), intervalSeconds: 3 }), { tags: ['k3s'] }),
   ];
 }
 
-function joinGate(region: Region): Step {
-  const first = firstServer(region);
-  return step(`Wait until the API of ${first.name} is reachable on the private network`, waitFor, { port: 6443, host: first.privateIp, timeoutSeconds: 180 }, { tags: ['k3s'] });
+/** True when the node's EtcdIsVoter condition (k3s pkg/etcd/etcd.go, etcdStatusType) is True. */
+export function etcdVoterCheck(node: string): string {
+  return sh`[ "$(${K3S_KUBECTL.split(' ')} get node ${node} ${'-o=jsonpath={.status.conditions[?(@.type=="EtcdIsVoter")].status}'} 2>/dev/null)" = True ]`;
+}
+
+function joinGate(region: Region, cluster: K3sCluster): Step {
+  return step('Wait until the API of the server to join is reachable on the private network', waitFor, () => {
+    const seed = cluster.plan ? regionHost(region, cluster.plan.seed) : firstServer(region);
+    return { port: 6443, host: seed.privateIp, timeoutSeconds: 180 };
+  }, { tags: ['k3s'] });
 }
 
 export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
   const bundle = regionBundle(region);
-  const first = firstServer(region);
-  const otherServers = poolHosts(region, 'ctrl').slice(1).map((h) => h.name);
-  const tokens = new JoinTokens();
+  const servers = poolHosts(region, 'ctrl').map((h) => h.name);
+  const cluster = new K3sCluster();
+  const isSeed = (h: HostView) => cluster.plan?.seed === h.name;
+  const seedName = () => cluster.plan?.seed ?? firstServer(region).name;
+  const onSeed = (steps: Step[]): Step[] => steps.map((s) => ({ ...s, when: (h: HostView) => isSeed(h) && (s.when?.(h) ?? true) }));
+  const onJoiners = (steps: Step[]): Step[] => steps.map((s) => ({ ...s, when: (h: HostView) => !isSeed(h) && (s.when?.(h) ?? true) }));
   const plays: Play[] = [
     {
-      name: `First k3s server (${first.name}, cluster-init)`,
-      hosts: [first.name],
+      name: 'k3s cluster state (read-only, every server)',
+      hosts: servers,
       maxFailPercent: 0,
-      steps: [
+      steps: [step('Read the datastore, service, API, CA and token state of this server', clusterState, { store: cluster }, { tags: ['k3s', 'always'] })],
+    },
+    {
+      name: 'k3s join target (decided before any server is touched)',
+      hosts: servers,
+      maxFailPercent: 0,
+      steps: [step('Choose the server to initialise or join; stop on two clusters or a token mismatch', clusterDecision, { store: cluster, region }, { tags: ['k3s', 'always'], runOnce: true })],
+    },
+    {
+      name: 'k3s seed server (cluster-init for a new cluster, else the live member the others join)',
+      hosts: servers,
+      maxFailPercent: 0,
+      steps: onSeed([
         step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
         step('Ensure the server join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_SERVER_TOKEN), creates: K3S_SERVER_TOKEN, summary: `generate ${K3S_SERVER_TOKEN}`, predicts: [touches(pathSubject(K3S_CONFIG_DIR))] }, { tags: ['k3s'] }),
         step('Ensure the agent join token exists (generated on the host, 0600)', command, { command: generateTokenCommand(K3S_AGENT_TOKEN), creates: K3S_AGENT_TOKEN, summary: `generate ${K3S_AGENT_TOKEN}`, predicts: [touches(pathSubject(K3S_CONFIG_DIR))] }, { tags: ['k3s'] }),
-        ...nodeSteps(region, 'server', bundle),
+        ...nodeSteps(region, 'server', cluster, bundle),
         ...serverHealthSteps(),
-        step('Read the join tokens (kept in memory, redacted)', readJoinTokens, { store: tokens, serverFile: K3S_SERVER_TOKEN, agentFile: K3S_AGENT_TOKEN }, { tags: ['k3s', 'always'] }),
-      ],
+        step('Read the CA-pinned join tokens k3s wrote (kept in memory, redacted)', readSecureTokens, { store: cluster }, { tags: ['k3s', 'always'] }),
+      ]),
     },
-  ];
-  if (otherServers.length) {
-    plays.push({
-      name: 'Further k3s servers (one at a time, while the cluster is healthy)',
-      hosts: otherServers,
+    {
+      name: 'Further k3s servers (join the seed one at a time, while the cluster is healthy)',
+      hosts: servers,
       serial: 1,
       maxFailPercent: 0,
-      steps: [
-        joinGate(region),
+      steps: onJoiners([
+        joinGate(region, cluster),
         step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
-        step('Ensure the server join token file is in place (0600)', tokenFile, { path: K3S_SERVER_TOKEN, token: () => tokens.server, from: first.name }, { tags: ['k3s'] }),
-        step('Ensure the agent join token file is in place (0600)', tokenFile, { path: K3S_AGENT_TOKEN, token: () => tokens.agent, from: first.name }, { tags: ['k3s'] }),
-        ...nodeSteps(region, 'server', bundle),
+        step('Ensure the CA-pinned server token is in place (0600)', tokenFile, { path: K3S_SERVER_TOKEN, token: () => cluster.secureServer, from: 'the seed server' }, { tags: ['k3s'] }),
+        step('Ensure the agent token the servers define is in place (0600)', tokenFile, { path: K3S_AGENT_TOKEN, token: () => cluster.rawAgent, from: 'the seed server' }, { tags: ['k3s'] }),
+        ...nodeSteps(region, 'server', cluster, bundle),
         ...serverHealthSteps(),
-      ],
-    });
-  }
+      ]),
+    },
+  ];
   for (const pool of ['run', 'build', 'ops'] as const) {
     const hosts = poolHosts(region, pool).map((h) => h.name);
     if (hosts.length === 0) continue;
     plays.push({
-      name: `k3s agents: ${pool} pool (join with the agent token, ${pool} labels and taints)`,
+      name: `k3s agents: ${pool} pool (join with the CA-pinned agent token, ${pool} labels and taints)`,
       hosts,
       steps: [
-        joinGate(region),
+        step('Read which server this agent joins now', agentJoin, { store: cluster }, { tags: ['k3s', 'always'] }),
+        joinGate(region, cluster),
         step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
-        step('Ensure the agent join token file is in place (0600)', tokenFile, { path: K3S_AGENT_TOKEN, token: () => tokens.agent, from: first.name }, { tags: ['k3s'] }),
-        ...nodeSteps(region, 'agent', bundle),
+        step('Ensure the CA-pinned agent token is in place (0600)', tokenFile, { path: K3S_AGENT_TOKEN, token: () => cluster.secureAgent, from: 'the seed server' }, { tags: ['k3s'] }),
+        ...nodeSteps(region, 'agent', cluster, bundle),
         step('Wait until k3s-agent is active', waitFor, { command: 'systemctl is-active --quiet k3s-agent', timeoutSeconds: 120, intervalSeconds: 2 }, { tags: ['k3s'] }),
       ],
     });
   }
+  const serverNodes = poolHosts(region, 'ctrl').map((h) => h.name);
   plays.push({
-    name: 'Cluster: node labels and taints, cert-manager, operator kubeconfig',
-    hosts: [first.name],
-    steps: [
+    name: 'Cluster: etcd members, node labels and taints, cert-manager, operator kubeconfig (on the seed)',
+    hosts: servers,
+    steps: onSeed([
       step('Wait until every host of the region is a node', waitFor, {
         command: `for n in ${region.hosts.map((h) => sh`${h.name}`).join(' ')}; do ${K3S_KUBECTL} get node "$n" >/dev/null 2>&1 || exit 1; done`,
+        timeoutSeconds: 300,
+        intervalSeconds: 3,
+      }, { tags: ['k3s', 'nodes'] }),
+      step('Wait until every server is a voting etcd member (health across members, not the local /readyz)', waitFor, {
+        command: serverNodes.map(etcdVoterCheck).join(' && '),
         timeoutSeconds: 300,
         intervalSeconds: 3,
       }, { tags: ['k3s', 'nodes'] }),
@@ -194,12 +251,17 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
         timeoutSeconds: 600,
         intervalSeconds: 5,
       }, { tags: ['k3s', 'cert-manager'] }),
+      step('Keep an encrypted copy of the server token with the region\'s secrets (the datastore passphrase)', tokenBackup, (h) => ({
+        tokenFile: K3S_SERVER_TOKEN,
+        localPath: tokenBackupPathOf(region, h),
+        region: region.name,
+      }), { tags: ['k3s', 'backup'] }),
       step('Fetch the operator kubeconfig (git-ignored, 0600, never printed)', kubeconfig, (h) => ({
         localPath: kubeconfigPathOf(region, h),
-        serverUrl: `https://${first.publicIp}:6443`,
+        serverUrl: `https://${regionHost(region, seedName()).publicIp}:6443`,
         name: region.name,
       }), { tags: ['k3s', 'kubeconfig'] }),
-    ],
+    ]),
   });
   return definePlaybook({ name: 'k3s', description: 'k3s servers, agents, node metadata, cert-manager and the operator kubeconfig', plays });
 }

@@ -8,7 +8,9 @@
  * exactly the four nodes; a second run and a check run plan zero changes; label and taint values changed in the
  * region reach the nodes through the API (which refuses them without --overwrite, as kubectl does); tokens
  * never appear in ps, unit files, config or run output; token files are 0600; the kubeconfig is local, 0600,
- * with the endpoint rewritten.
+ * with the endpoint rewritten. Issue 10: the join target follows the cluster's state (after a reset of the first
+ * server it joins the live cluster; a token mismatch stops the run before any server is touched), joiners hold the
+ * CA-pinned tokens k3s writes and refuse another CA, and every server must be a voting etcd member.
  */
 import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
@@ -17,6 +19,9 @@ import { loadRegion } from '../../regions/load';
 import type { Region, ResolvedHost } from '../../regions/types';
 import firewall from '../../playbooks/firewall';
 import k3s from '../../playbooks/k3s';
+import resetPlaybook from '../../playbooks/reset';
+import restore from '../../playbooks/restore';
+import { decryptToken, readBackup } from '../../playbooks/tasks/k3s-token-backup';
 import { useLab } from '../support/lab';
 import { startK3sMirror, type K3sMirror } from './k3s-mirror';
 import { firstTouch, labShell, nodeNames, play, withHostVars } from './playbooks-support';
@@ -43,7 +48,13 @@ async function region(runHost: Partial<ResolvedHost> = {}): Promise<Region> {
     pools: { ctrl: hosts.filter((h) => h.pool === 'ctrl'), run: hosts.filter((h) => h.pool === 'run') },
   };
   expect(r.pools.ctrl!.map((h) => h.name)).toEqual(['lab-1', 'lab-2', 'lab-3']);
-  return withHostVars(r, { kubeconfigPath: join(lab.dir, 'kubeconfig.yaml'), firewallRollbackSeconds: 30, k3sReadyTimeoutSeconds: 40 });
+  return withHostVars(r, {
+    kubeconfigPath: join(lab.dir, 'kubeconfig.yaml'),
+    firewallRollbackSeconds: 30,
+    k3sReadyTimeoutSeconds: 40,
+    tokenBackupPath: join(lab.dir, 'k3s-server-token.enc'),
+    backupPassphrase: 'lab backup passphrase, not a real one',
+  });
 }
 
 const sh = (host: string, command: string): Promise<string> => labShell(lab, host, command);
@@ -106,10 +117,10 @@ describe('k3s playbook on lab hosts (fixture binary from a local mirror)', () =>
     expect(first.failures).toEqual([]);
     expect(first.ok).toBe(true);
     expect(mirror.requests.some((u) => u.endsWith('/k3s'))).toBe(true);
-    // servers joined one at a time: lab-3's first task started after lab-2's health gate passed
+    // every server's state is read and the join target decided first; then the seed, then the others one at a time
     const starts = first.events.filter((e) => e.type === 'play.start').map((e) => (e as { play: string }).play);
-    expect(starts[0]).toMatch(/First k3s server/);
-    expect(starts[1]).toMatch(/Further k3s servers/);
+    expect(starts.slice(0, 4).map((p) => p.split(' (')[0])).toEqual(['k3s cluster state', 'k3s join target', 'k3s seed server', 'Further k3s servers']);
+    expect(JSON.stringify(first.events)).toContain('lab-1 is a live member; lab-3 join it');
     const gate2 = first.events.findIndex((e) => e.type === 'task.result' && e.host === 'lab-2' && e.task === 'Wait until this node is registered');
     const lab3First = first.events.findIndex((e) => e.type === 'task.start' && e.host === 'lab-3');
     expect(gate2).toBeGreaterThan(-1);
@@ -157,7 +168,21 @@ describe('k3s playbook on lab hosts (fixture binary from a local mirror)', () =>
       expect(visible).not.toContain(serverToken);
       expect(visible).not.toContain(agentToken);
     }
-    expect(await sh('lab-4', 'cat /etc/rancher/k3s/agent-token')).toBe(`${agentToken}\n`);
+    // joiners hold the CA-pinned tokens k3s wrote on the seed: K10<sha256 of the cluster CA>::<user>:<password>
+    const caHash = (await sh('lab-1', 'sha256sum /var/lib/rancher/k3s/fixture/cacerts')).split(' ')[0]!;
+    const secureAgent = await sh('lab-1', 'cat /var/lib/rancher/k3s/server/agent-token');
+    expect(secureAgent).toBe(`K10${caHash}::node:${agentToken}\n`);
+    expect(await sh('lab-4', 'cat /etc/rancher/k3s/agent-token')).toBe(secureAgent);
+    for (const h of ['lab-2', 'lab-3']) {
+      expect(await sh(h, 'cat /etc/rancher/k3s/server-token')).toBe(`K10${caHash}::server:${serverToken}\n`);
+      expect(await sh(h, 'cat /etc/rancher/k3s/agent-token')).toBe(`${agentToken}\n`);
+    }
+    // a joiner refuses a server whose CA is not the pinned one
+    const refused = await lab.ssh('lab-4', `cp -p /etc/rancher/k3s/agent-token /root/agent-token.keep && printf 'K10%s::node:x%s\\n' ${'0'.repeat(64)} "$(cut -d: -f4 /root/agent-token.keep)" > /etc/rancher/k3s/agent-token; timeout 20 /usr/local/bin/k3s agent; rc=$?; mv -f /root/agent-token.keep /etc/rancher/k3s/agent-token; exit $rc`, 60);
+    expect(refused.code).not.toBe(0);
+    expect(refused.stderr).toMatch(/token CA hash does not match the Cluster CA certificate hash/);
+    // every server is a voting etcd member (the cluster play waited for it)
+    for (const h of ['lab-1', 'lab-2', 'lab-3']) expect(await sh('lab-1', `/usr/local/bin/k3s kubectl get node ${h} -o 'jsonpath={.status.conditions[?(@.type=="EtcdIsVoter")].status}'`)).toBe('True');
     const output = JSON.stringify([first.events, second.events, check.events]);
     expect(output).not.toContain(serverToken);
     expect(output).not.toContain(agentToken);
@@ -169,6 +194,81 @@ describe('k3s playbook on lab hosts (fixture binary from a local mirror)', () =>
     expect(kubeconfigText).toContain(`server: https://${r.pools.ctrl![0]!.publicIp}:6443`);
     const key = /client-key-data: (\S+)/.exec(kubeconfigText)![1]!;
     expect(output).not.toContain(key);
+
+    // the encrypted server token backup (the datastore passphrase): local, 0600, decrypts to the token
+    const backup = join(lab.dir, 'k3s-server-token.enc');
+    expect(statSync(backup).mode & 0o777).toBe(0o600);
+    expect(readFileSync(backup, 'utf8')).not.toContain(serverToken);
+    expect(decryptToken(readBackup(backup), 'lab backup passphrase, not a real one', backup)).toBe(serverToken);
+  }, 900_000);
+
+  it('a token mismatch between servers stops the run before any server is touched', async () => {
+    const r = await region();
+    const keep = await sh('lab-2', 'cat /etc/rancher/k3s/server-token');
+    await sh('lab-2', "printf 'K10%s::server:SomeOtherClustersToken0123456789\\n' \"$(sha256sum /var/lib/rancher/k3s/fixture/cacerts | cut -d' ' -f1)\" > /etc/rancher/k3s/server-token");
+    try {
+      const before = await sh('lab-2', 'systemctl show -p ActiveEnterTimestamp k3s');
+      const res = await play(k3s, r);
+      expect(res.ok).toBe(false);
+      expect(res.stopped).toMatch(/k3s join target/);
+      expect(res.failures.join('\n')).toMatch(/the servers' join tokens differ \(lab-1 token [0-9a-f]{12}…, lab-2 token [0-9a-f]{12}….*Nothing was changed/);
+      expect(res.changes).toEqual([]);
+      for (const h of ALL) expect(firstTouch(res, h)).toBeUndefined();
+      expect(await sh('lab-2', 'systemctl show -p ActiveEnterTimestamp k3s')).toBe(before);
+    } finally {
+      await sh('lab-2', `printf '%s' '${keep.replace(/'/g, '')}' > /etc/rancher/k3s/server-token`);
+    }
+    expect((await play(k3s, r)).changes).toEqual([]);
+  }, 600_000);
+
+  it('after a reset of the first server, k3s joins it to the live cluster instead of starting a second one', async () => {
+    const r = await region();
+    const caBefore = await sh('lab-2', 'sha256sum /var/lib/rancher/k3s/fixture/cacerts');
+    const lab2Start = await sh('lab-2', 'systemctl show -p ActiveEnterTimestamp k3s');
+    const reset = await play(resetPlaybook, r, { limit: ['lab-1'] });
+    expect(reset.failures).toEqual([]);
+    expect(reset.changes.join('\n')).toMatch(/lab-1: Remove this server from the cluster .*k3s kubectl delete node lab-1/);
+    expect(await exists('lab-1', '/var/lib/rancher/k3s')).toBe(false);
+    expect(await nodeNames(lab, 'lab-2')).toEqual(['lab-2', 'lab-3', 'lab-4']); // the cluster lives on without lab-1
+    const again = await play(k3s, r);
+    expect(again.failures).toEqual([]);
+    expect(JSON.stringify(again.events)).toContain('lab-2 is a live member; lab-1 join it');
+    // one cluster: lab-1 joined lab-2 with the CA-pinned token and holds the same CA; every server sees every node
+    const cfg = await sh('lab-1', 'cat /etc/rancher/k3s/config.yaml');
+    expect(cfg).not.toMatch(/cluster-init/);
+    expect(cfg).toMatch(new RegExp(`^server: "https://${r.pools.ctrl![1]!.privateIp}:6443"$`, 'm'));
+    expect(await sh('lab-1', 'sha256sum /var/lib/rancher/k3s/fixture/cacerts')).toBe(caBefore);
+    for (const h of ['lab-1', 'lab-2', 'lab-3']) expect(await nodeNames(lab, h)).toEqual(ALL);
+    // the live members were not restarted, and a second run changes nothing
+    expect(await sh('lab-2', 'systemctl show -p ActiveEnterTimestamp k3s')).toBe(lab2Start);
+    expect((await play(k3s, r)).changes).toEqual([]);
+  }, 900_000);
+
+  it('restores the cluster from an etcd snapshot: the data goes back, every server rejoins and votes', async () => {
+    const r0 = await region();
+    await sh('lab-1', '/usr/local/bin/k3s etcd-snapshot save --name before-change');
+    const snap = (await sh('lab-1', 'ls /var/lib/rancher/k3s/server/db/snapshots')).split('\n').find((f) => f.startsWith('before-change-lab-1-'))!;
+    expect(snap).toBeDefined();
+    await sh('lab-1', '/usr/local/bin/k3s kubectl label node lab-4 restore-test=after');
+    // guarded: the region must be named, the snapshot must exist (checked before anything stops)
+    await expect(play(restore, r0)).rejects.toThrow(/expected --confirm lab/);
+    const missing = await play(restore, withHostVars(r0, { snapshot: 'no-such-snapshot' }), { confirm: 'lab' });
+    expect(missing.ok).toBe(false);
+    expect(missing.stopped).toMatch(/Restore preflight/);
+    expect(missing.changes).toEqual([]);
+    expect(await sh('lab-2', 'systemctl is-active k3s')).toBe('active\n');
+
+    const res = await play(restore, withHostVars(r0, { snapshot: snap }), { confirm: 'lab' });
+    expect(res.failures).toEqual([]);
+    expect(res.changes.join('\n')).toMatch(/lab-1: Reset the cluster to the snapshot/);
+    for (const h of ['lab-1', 'lab-2', 'lab-3']) {
+      expect(await nodeNames(lab, h)).toEqual(ALL);
+      expect(await sh('lab-1', `/usr/local/bin/k3s kubectl get node ${h} -o 'jsonpath={.status.conditions[?(@.type=="EtcdIsVoter")].status}'`)).toBe('True');
+    }
+    const node = JSON.parse(await sh('lab-3', '/usr/local/bin/k3s kubectl get node lab-4 -o json')) as { metadata: { labels: Record<string, string> } };
+    expect(node.metadata.labels['restore-test']).toBeUndefined(); // the change after the snapshot is gone
+    // the restored cluster is what the k3s playbook expects: nothing to change
+    expect((await play(k3s, r0)).changes).toEqual([]);
   }, 900_000);
 
   it('reconciles changed label and taint values through the API (flags only apply at registration; kubectl needs --overwrite)', async () => {

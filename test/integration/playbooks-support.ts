@@ -2,7 +2,7 @@
 import type { Region } from '../../regions/types';
 import { runPlaybook, sshConnector, type RunEvent, type RunResult } from '../../playbooks/core';
 import { inventoryFromRegion } from '../../playbooks/inventory';
-import type { RegionPlaybook } from '../../playbooks/region-playbook';
+import { regionForRun, type RegionPlaybook } from '../../playbooks/region-playbook';
 import type { UsedLab } from '../support/lab';
 
 export interface PlayOutcome extends RunResult {
@@ -20,7 +20,7 @@ export interface PlayOutcome extends RunResult {
 export async function play(playbook: RegionPlaybook, region: Region, options: { check?: boolean; limit?: string[]; confirm?: string } = {}): Promise<PlayOutcome> {
   // the same preflight the CLI runs (e.g. reset of a whole region needs confirm = the region's name)
   playbook.preflight?.(region, { limit: options.limit ?? [], ...(options.confirm !== undefined ? { confirm: options.confirm } : {}) });
-  const { inventory, ssh } = inventoryFromRegion(region);
+  const { inventory, ssh } = inventoryFromRegion(regionForRun(playbook, region));
   const connect = sshConnector(ssh);
   const events: RunEvent[] = [];
   const eventTimes: number[] = [];
@@ -58,8 +58,20 @@ export async function labShell(lab: Pick<UsedLab, 'ssh'>, host: string, command:
 }
 
 /** When the first task on `host` started (ms since the epoch), or undefined when no task ran there. */
+/**
+ * Read-only steps a run starts with on every host before it changes anything: the k3s playbook's cluster state and
+ * join decision (playbooks/tasks/k3s-cluster-state.ts), the upgrade preflight. Not a touch.
+ */
+const READ_ONLY_TASKS = [
+  /^Read the datastore, service, API, CA and token state of this server$/,
+  /^Choose the server to initialise or join; stop on two clusters or a token mismatch$/,
+  /^Read which server this agent joins now$/,
+  /^Check that \S+ is a step this node may take$/,
+  /^Wait until every server is a voting etcd member/,
+];
+
 export function firstTouch(outcome: PlayOutcome, host: string): number | undefined {
-  const i = outcome.events.findIndex((e) => e.type === 'task.start' && e.host === host);
+  const i = outcome.events.findIndex((e) => e.type === 'task.start' && e.host === host && !READ_ONLY_TASKS.some((r) => r.test((e as { task: string }).task)));
   return i < 0 ? undefined : outcome.eventTimes[i];
 }
 

@@ -7,7 +7,8 @@ import k3s from '../../playbooks/k3s';
 import { renderCertManager, renderK3sConfig, renderK3sUnit } from '../../playbooks/k3s-config';
 import { k3sAsset } from '../../playbooks/k3s-release';
 import { regionHost } from '../../playbooks/region-hosts';
-import { JoinTokens, readJoinTokens, tokenFile } from '../../playbooks/tasks/k3s-join-tokens';
+import { tokenFile } from '../../playbooks/tasks/k3s-join-tokens';
+import { clusterState, K3sCluster, planCluster, readSecureTokens, type ServerState } from '../../playbooks/tasks/k3s-cluster-state';
 import { rewriteKubeconfig } from '../../playbooks/tasks/k3s-kubeconfig';
 import { nodeMetadataCommands } from '../../playbooks/tasks/k3s-node-metadata';
 import { fakeHost } from './support/fake-host';
@@ -93,32 +94,80 @@ describe('k3s config.yaml', () => {
 });
 
 describe('k3s playbook', () => {
-  it('first server alone, further servers one at a time with a stop on failure, then agents per pool, then the cluster play', async () => {
+  it('reads every server, decides the join target, then the seed, the other servers one at a time, agents per pool, the cluster play', async () => {
     const pb = k3s.build(await loadRegion('eu-central-1'));
+    const servers = ['ctrl-1', 'ctrl-2', 'ctrl-3'];
     expect(pb.plays.map((p) => [p.hosts, p.serial ?? null, p.maxFailPercent ?? null])).toEqual([
-      [['ctrl-1'], null, 0],
-      [['ctrl-2', 'ctrl-3'], 1, 0],
+      [servers, null, 0],
+      [servers, null, 0],
+      [servers, null, 0],
+      [servers, 1, 0],
       [['run-1', 'run-2'], null, null],
       [['build-1'], null, null],
       [['ops-1'], null, null],
-      [['ctrl-1'], null, null],
+      [servers, null, null],
     ]);
-    expect(pb.plays[5]!.steps.map((s) => s.task.id)).toEqual(['wait.for', 'k3s.node-metadata', 'wait.for', 'k3s.kubeconfig']);
+    expect(pb.plays[0]!.steps.map((s) => s.task.id)).toEqual(['k3s.cluster-state']);
+    expect(pb.plays[1]!.steps.map((s) => [s.task.id, s.runOnce])).toEqual([['k3s.cluster-plan', true]]);
+    expect(pb.plays[7]!.steps.map((s) => s.task.id)).toEqual(['wait.for', 'wait.for', 'k3s.node-metadata', 'wait.for', 'k3s.token-backup', 'k3s.kubeconfig']);
+  });
+});
+
+const state = (name: string, s: Partial<ServerState> = {}): [string, ServerState] => [name, { name, hasData: false, active: 'inactive', apiReady: false, caHash: null, tokenDigest: null, currentJoin: null, ...s }];
+const CA = 'a'.repeat(64);
+const TOKEN = 'b'.repeat(64);
+
+describe('k3s join target (first-server choice follows the cluster state)', () => {
+  it('a new cluster: the first server runs cluster-init, the others join it', async () => {
+    const region = await loadRegion('eu-central-1');
+    const plan = planCluster(region, new Map([state('ctrl-1'), state('ctrl-2'), state('ctrl-3')]));
+    expect(plan).toMatchObject({ seed: 'ctrl-1', init: true, seedUrl: 'https://10.0.0.11:6443' });
+    expect(plan.joins.get('ctrl-1')).toEqual({ init: true });
+    expect(plan.joins.get('ctrl-3')).toEqual({ init: false, serverUrl: 'https://10.0.0.11:6443' });
+  });
+
+  it('after ctrl-1 was reset: ctrl-1 joins the live member ctrl-2; live members keep their lines (no restart)', async () => {
+    const region = await loadRegion('eu-central-1');
+    const member = { hasData: true, active: 'active', apiReady: true, caHash: CA, tokenDigest: TOKEN, currentJoin: { init: false as const, serverUrl: 'https://10.0.0.11:6443' } };
+    const plan = planCluster(region, new Map([state('ctrl-1'), state('ctrl-2', member), state('ctrl-3', member)]));
+    expect(plan).toMatchObject({ seed: 'ctrl-2', init: false, seedUrl: 'https://10.0.0.12:6443' });
+    expect(plan.summary).toBe('ctrl-2 is a live member; ctrl-1 join it');
+    expect(plan.joins.get('ctrl-1')).toEqual({ init: false, serverUrl: 'https://10.0.0.12:6443' });
+    expect(plan.joins.get('ctrl-2')).toEqual(member.currentJoin);
+    // nobody answers (e.g. after a power cut): the first server with data starts from it
+    const down = { ...member, active: 'failed', apiReady: false };
+    expect(planCluster(region, new Map([state('ctrl-1'), state('ctrl-2', down), state('ctrl-3', down)])).seed).toBe('ctrl-2');
+  });
+
+  it('two clusters or a token mismatch stop the run before any server is touched', async () => {
+    const region = await loadRegion('eu-central-1');
+    const a = { hasData: true, active: 'active', apiReady: true, caHash: CA, tokenDigest: TOKEN };
+    expect(() => planCluster(region, new Map([state('ctrl-1', { ...a, caHash: 'c'.repeat(64) }), state('ctrl-2', a), state('ctrl-3', a)]))).toThrow(
+      /^k3s: the servers hold different clusters \(ctrl-1 CA cccccccccccc…, ctrl-2 CA aaaaaaaaaaaa…, ctrl-3 CA aaaaaaaaaaaa…; expected one cluster CA\)\. Nothing was changed/,
+    );
+    expect(() => planCluster(region, new Map([state('ctrl-1', a), state('ctrl-2', { ...a, tokenDigest: 'd'.repeat(64) }), state('ctrl-3', a)]))).toThrow(/the servers' join tokens differ .*Nothing was changed/);
+    expect(() => planCluster(region, new Map([state('ctrl-1'), state('ctrl-2')]))).toThrow(/state of servers ctrl-3 is unknown/);
+  });
+
+  it('the state probe parses what a server reports; secure tokens are read as secrets and must be K10<hash>::', async () => {
+    const out = `data yes\nactive active\nready yes\nca ${CA}\njoin server: "https://10.0.0.11:6443"\ntoken ${TOKEN}\n`;
+    const host = { ...fakeHost({ probes: { 'k3s.cluster-state': out } }), name: 'ctrl-2' };
+    const cluster = new K3sCluster();
+    await clusterState.plan(host, { store: cluster });
+    expect(cluster.states.get('ctrl-2')).toEqual({ name: 'ctrl-2', hasData: true, active: 'active', apiReady: true, caHash: CA, tokenDigest: TOKEN, currentJoin: { init: false, serverUrl: 'https://10.0.0.11:6443' } });
+    const server = `K10${CA}::server:S3rverTokenAbcdefghijklmnop`;
+    const agent = `K10${CA}::node:AgentTokenZyxwvutsrqponm`;
+    const tokens = fakeHost({ probes: { 'k3s.secure-tokens': `token ${server}\ntoken ${agent}\ntoken RawAgentToken0123456789\n` } });
+    expect((await readSecureTokens.plan(tokens, { store: cluster })).kind).toBe('ok');
+    expect(cluster.secureServer?.reveal()).toBe(server);
+    expect(cluster.secureAgent?.reveal()).toBe(agent);
+    expect(redact(`x ${server} y ${agent} z RawAgentToken0123456789`)).toBe('x *** y *** z ***');
+    const raw = fakeHost({ probes: { 'k3s.secure-tokens': `token RawServerToken0123456789\ntoken ${agent}\ntoken RawAgentToken0123456789\n` } });
+    await expect(readSecureTokens.plan(raw, { store: new K3sCluster() })).rejects.toThrow(/server token k3s wrote is not in the secure K10<ca-hash>/);
   });
 });
 
 describe('k3s tasks', () => {
-  it('join tokens: read into memory as secrets and redacted from every output', async () => {
-    const store = new JoinTokens();
-    const server = 'S3rverTokenAbcdefghijklmnopqrstuv';
-    const agent = 'AgentTokenZyxwvutsrqponmlkjihgfed';
-    const host = fakeHost({ probes: { 'k3s.join-tokens:/s:/a': `token ${server}\ntoken ${agent}\n` } });
-    const plan = await readJoinTokens.plan(host, { store, serverFile: '/s', agentFile: '/a' });
-    expect(plan.kind).toBe('ok');
-    expect(store.server?.reveal()).toBe(server);
-    expect(redact(`x ${server} y ${agent}`)).toBe('x *** y ***');
-  });
-
   it('a token file is written 0600 with hidden content, and fails clearly when the token is unknown', async () => {
     const host = fakeHost({ probes: { 'file.state:/etc/rancher/k3s/agent-token': 'absent\n' } });
     const token = new Secret('AgentTokenForTheFileTest0123456789');
