@@ -176,8 +176,9 @@ describe('gvisor, site, upgrade and reset on lab hosts', () => {
     const res = await play(upgrade, r);
     expect(res.failures).toEqual([]);
     const plays = res.events.filter((e) => e.type === 'play.start').map((e) => (e as { play: string }).play);
-    expect(plays[0]).toMatch(/Upgrade k3s servers/);
-    expect(plays).toContain('Drain lab-4');
+    expect(plays[0]).toMatch(/^Upgrade preflight: no downgrade, no skipped minor/);
+    expect(plays[1]).toMatch(/Upgrade k3s servers/);
+    expect(plays).toContain('Drain lab-4 (run pool)');
     // lab-4 was drained (cordoned, annotated) before its binary changed, and uncordoned after
     const drainIdx = res.events.findIndex((e) => e.type === 'task.result' && e.task.startsWith('Drain lab-4') && e.status === 'changed');
     const agentBinIdx = res.events.findIndex((e) => e.type === 'task.result' && e.host === 'lab-4' && e.task.startsWith('Ensure the k3s') && e.status === 'changed');

@@ -5,7 +5,7 @@ import { loadPlaybook, loadRegionPlaybook, PLAYBOOK_NAMES } from '../../playbook
 import reset, { resetPreflight } from '../../playbooks/reset';
 import { main as playMain } from '../../cli/play';
 import site from '../../playbooks/site';
-import upgrade, { agentBatches } from '../../playbooks/upgrade';
+import upgrade, { agentBatches, upgradeRefusal } from '../../playbooks/upgrade';
 import { drainNodes } from '../../playbooks/tasks/k3s-drain';
 import { uncordonNodes } from '../../playbooks/tasks/k3s-uncordon';
 import { fakeHost } from './support/fake-host';
@@ -19,12 +19,56 @@ const nodesJson = (nodes: Record<string, { version: string; drained?: boolean }>
 });
 
 describe('upgrade', () => {
-  it('servers one at a time with a stop on failure; agents drained, upgraded and uncordoned in batches', async () => {
+  it('preflight first; servers one at a time; agents per pool, never more than maxUnavailable (default 1) and pool size minus one', async () => {
     const region = await loadRegion('eu-central-1');
-    expect(agentBatches(region)).toEqual([['run-1', 'run-2'], ['build-1', 'ops-1']]);
+    expect(agentBatches(region)).toEqual([
+      { pool: 'run', batches: [['run-1'], ['run-2']] },
+      { pool: 'build', batches: [['build-1']] },
+      { pool: 'ops', batches: [['ops-1']] },
+    ]);
     const pb = upgrade.build(region);
-    expect(pb.plays[0]).toMatchObject({ hosts: ['ctrl-1', 'ctrl-2', 'ctrl-3'], serial: 1, maxFailPercent: 0 });
-    expect(pb.plays.slice(1).map((p) => p.name)).toEqual(['Drain run-1, run-2', 'Upgrade run-1, run-2', 'Uncordon run-1, run-2', 'Drain build-1, ops-1', 'Upgrade build-1, ops-1', 'Uncordon build-1, ops-1']);
+    expect(pb.plays[0]).toMatchObject({ hosts: 'all', maxFailPercent: 0 });
+    expect(pb.plays[0]!.name).toMatch(/^Upgrade preflight: no downgrade, no skipped minor/);
+    expect(pb.plays[1]).toMatchObject({ hosts: ['ctrl-1', 'ctrl-2', 'ctrl-3'], serial: 1, maxFailPercent: 0 });
+    expect(pb.plays.slice(2).map((p) => p.name)).toEqual([
+      'Drain run-1 (run pool)', 'Upgrade run-1 (run pool)', 'Uncordon run-1 (run pool)',
+      'Drain run-2 (run pool)', 'Upgrade run-2 (run pool)', 'Uncordon run-2 (run pool)',
+      'Drain build-1 (build pool)', 'Upgrade build-1 (build pool)', 'Uncordon build-1 (build pool)',
+      'Drain ops-1 (ops pool)', 'Upgrade ops-1 (ops pool)', 'Uncordon ops-1 (ops pool)',
+    ]);
+    // maxUnavailable is capped at the pool size minus one, so a pool always keeps a node
+    const wide = { ...region, hosts: region.hosts.map((h) => (h.pool === 'run' ? { ...h, vars: { ...h.vars, maxUnavailable: 5 } } : h)) };
+    const widePools = { ...wide, pools: { ...wide.pools, run: wide.hosts.filter((h) => h.pool === 'run') } };
+    expect(agentBatches(widePools)[0]).toEqual({ pool: 'run', batches: [['run-1'], ['run-2']] });
+    const bad = { ...region, pools: { ...region.pools, run: region.pools.run!.map((h) => ({ ...h, vars: { ...h.vars, maxUnavailable: 0 } })) } };
+    expect(() => agentBatches(bad)).toThrow(/pools\.run\.vars\.maxUnavailable '0' is not a whole number >= 1/);
+  });
+
+  it('refuses downgrades and skipped minors; allows patch and one-minor steps', () => {
+    expect(upgradeRefusal('v1.31.5+k3s1', 'v1.31.6+k3s1')).toBeNull();
+    expect(upgradeRefusal('v1.31.5+k3s1', 'v1.31.5+k3s2')).toBeNull();
+    expect(upgradeRefusal('v1.30.9+k3s1', 'v1.31.1+k3s1')).toBeNull();
+    expect(upgradeRefusal('v1.31.5+k3s1', 'v1.31.5+k3s1')).toBeNull();
+    expect(upgradeRefusal('v1.31.5+k3s1', 'v1.31.4+k3s1')).toMatch(/^v1\.31\.4\+k3s1 is older than the installed v1\.31\.5\+k3s1 \(downgrades are refused/);
+    expect(upgradeRefusal('v1.31.5+k3s1', 'v1.30.9+k3s1')).toMatch(/older than the installed/);
+    expect(upgradeRefusal('v1.29.5+k3s1', 'v1.31.1+k3s1')).toMatch(/^v1\.31\.1\+k3s1 skips a minor from the installed v1\.29\.5\+k3s1 \(expected at most v1\.30\.x/);
+  });
+
+  it('the run pool gets the containerd template of the target and loses the other one across 1.30 -> 1.31', async () => {
+    const region = await loadRegion('eu-central-1');
+    const at = (version: string) => upgrade.build({ ...region, k3s: { ...region.k3s, version } });
+    const runSteps = (version: string) => at(version).plays.find((p) => p.name === 'Upgrade run-1 (run pool)')!.steps;
+    const v31 = runSteps('v1.31.5+k3s1');
+    expect(v31.map((s) => (s.args as { path?: string }).path).filter(Boolean)).toEqual([
+      '/usr/local/bin/k3s',
+      '/var/lib/rancher/k3s/agent/etc/containerd',
+      '/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl',
+      '/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl',
+    ].slice(1));
+    expect(v31.find((s) => s.task.id === 'file.absent')!.args).toEqual({ path: '/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl' });
+    expect(runSteps('v1.30.9+k3s1').find((s) => s.task.id === 'file.absent')!.args).toEqual({ path: '/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl' });
+    // other pools never touch the containerd template
+    expect(at('v1.31.5+k3s1').plays.find((p) => p.name === 'Upgrade build-1 (build pool)')!.steps.map((s) => s.task.id)).not.toContain('file.absent');
   });
 
   it('drains only nodes behind the version, and uncordons only nodes the upgrade drained', async () => {
@@ -72,6 +116,6 @@ describe('reset and site', () => {
       const region = await loadRegion(name);
       for (const pb of PLAYBOOK_NAMES) expect((await loadPlaybook(pb, region)).name).toBe(pb);
     }
-    await expect(loadRegionPlaybook('k3ss')).rejects.toThrow(/playbook 'k3ss' does not exist \(expected one of: site, base/);
+    await expect(loadRegionPlaybook('k3ss')).rejects.toThrow(/playbook 'k3ss' does not exist \(expected one of: site, first-contact, base/);
   });
 });
