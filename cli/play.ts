@@ -15,7 +15,7 @@ import type { Playbook, VarValue } from '../playbooks/core';
 // options answer without loading the region validator, ssh2 and the rest, which main() imports when it needs them.
 import { ValidationError } from '../playbooks/core/errors';
 import { redact, secret } from '../playbooks/core/redaction';
-import type { PlayRequest, RegionPlaybook } from '../playbooks/region-playbook';
+import { regionForRun, type PlayRequest, type RegionPlaybook } from '../playbooks/region-playbook';
 
 const PLAYBOOKS_DIR = resolve(dirname(fileURLToPath(import.meta.url)), '..', 'playbooks');
 
@@ -73,6 +73,11 @@ async function availablePlaybooks(): Promise<string[]> {
 }
 
 export async function loadPlaybookModule(name: string, region: Region, request: PlayRequest = { limit: [] }): Promise<Playbook> {
+  return (await loadRunnable(name, region, request)).playbook;
+}
+
+/** The playbook built for the region, and the region as the run connects to it (first-contact: the initial login). */
+export async function loadRunnable(name: string, region: Region, request: PlayRequest = { limit: [] }): Promise<{ playbook: Playbook; region: Region }> {
   const unknown = async () =>
     new ValidationError(`playbook '${name}' does not exist under playbooks/ (expected one of: ${(await availablePlaybooks()).join(', ') || 'none'}; e.g. npm run play -- ${region.name} bench-play)`);
   if (!/^[a-z0-9][a-z0-9-]*$/.test(name)) throw await unknown();
@@ -84,10 +89,10 @@ export async function loadPlaybookModule(name: string, region: Region, request: 
     if ((e as NodeJS.ErrnoException).code === 'ERR_MODULE_NOT_FOUND' && String((e as Error).message).includes(file)) throw await unknown();
     throw e;
   }
-  if (isPlaybook(mod.default)) return mod.default;
+  if (isPlaybook(mod.default)) return { playbook: mod.default, region };
   if (isRegionPlaybook(mod.default)) {
     mod.default.preflight?.(region, request);
-    return mod.default.build(region);
+    return { playbook: mod.default.build(region), region: regionForRun(mod.default, region) };
   }
   throw await unknown();
 }
@@ -158,8 +163,9 @@ export async function main(argv: readonly string[]): Promise<number> {
     process.stdout.write(`bundle ${bundle.dir}: ${bundle.byKey.size} artifacts verified${standIns.length ? `; ${standIns.length} are STAND-INS, not the real artifacts:` : ''}\n`);
     for (const l of standIns) process.stdout.write(`  STAND-IN ${l}\n`);
   }
-  const playbook = await loadPlaybookModule(playbookName, region, { limit: split(values.limit), ...(values.confirm !== undefined ? { confirm: values.confirm } : {}) });
-  const { inventory, ssh } = inventoryFromRegion(region);
+  const runnable = await loadRunnable(playbookName, region, { limit: split(values.limit), ...(values.confirm !== undefined ? { confirm: values.confirm } : {}) });
+  const playbook = runnable.playbook;
+  const { inventory, ssh } = inventoryFromRegion(runnable.region);
   const connect = sshConnector(ssh);
   const reporter = createReporter({ out: process.stdout, verbose: values.verbose, ...(values.log ? { logFile: values.log } : {}) });
   try {

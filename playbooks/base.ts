@@ -69,9 +69,8 @@ export function operatorPublicKey(region: Region, host: HostView): string {
   );
 }
 
-/** sshd hardening vars: root keeps key-only login only when the runner logs in as root. */
-export function sshdVars(region: Region, host: HostView): Record<string, string> {
-  const runner = region.ssh.user;
+/** sshd hardening vars: root keeps key-only login only when the runner (`runner`, default ssh.user) logs in as root. */
+export function sshdVars(region: Region, host: HostView, runner: string = region.ssh.user): Record<string, string> {
   const deploy = deployUserOf(host);
   return {
     region: region.name,
@@ -120,6 +119,6 @@ export default defineRegionPlaybook({
 });
 
 const sshdSource = () => readFileSync(templatePath('sshd-hardening.conf.hbs'), 'utf8');
-function renderSshd(region: Region, h: HostView): string {
-  return renderTemplate(sshdSource(), sshdVars(region, h), 'templates/sshd-hardening.conf.hbs');
+export function renderSshd(region: Region, h: HostView, runner?: string): string {
+  return renderTemplate(sshdSource(), sshdVars(region, h, runner), 'templates/sshd-hardening.conf.hbs');
 }

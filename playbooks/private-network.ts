@@ -8,6 +8,8 @@
  *     the vSwitch gateway.
  *   - contabo: the interface holding an address inside privateCidr, else the only other Ethernet interface without
  *     an IPv4 address (Contabo's private-network NIC comes up unconfigured); host var `privateMac` disambiguates.
+ *     Contabo assigns the network (at most a /22, regions/rules.ts) and the addresses; the NIC appears only after
+ *     a restart of the VPS, which the error says when it is missing.
  * Persisted as a boot-time oneshot unit running one idempotent script (`ip ... replace`), which works the same
  * under ifupdown, systemd-networkd or neither (lab hosts), and matches interfaces by MAC at boot.
  */
@@ -82,6 +84,11 @@ export function privateNetworkVars(region: Region, host: ResolvedHost, interface
     const bare = withMac.filter((i) => !i.addresses.some((a) => a.family === 'inet') && !/^(vlan|veth|cni|flannel|docker|br-|virbr)/.test(i.name));
     if (bare.length === 1) iface = bare[0];
     else if (bare.length > 1) throw new ValidationError(`${where(region, host)}: several unconfigured interfaces (${bare.map((i) => `${i.name} ${i.mac}`).join(', ')}) could be the private NIC (expected one; fix: set the host var privateMac)`);
+  }
+  if (!iface?.mac && host.provider === 'contabo') {
+    throw new ValidationError(
+      `${where(region, host)}: no private network interface (found: ${withMac.map((i) => `${i.name} ${i.mac}`).join(', ') || 'none'}; expected a NIC with ${host.privateIp} or one without an IPv4 address). Contabo adds the private NIC only after the VPS is restarted: add the VPS to the private network in the Contabo panel, restart it there, then run network again (or set the host var privateMac)`,
+    );
   }
   if (!iface?.mac) {
     throw new ValidationError(`${where(region, host)}: no interface has an address in ${privateCidr} (expected the private network's interface; fix: attach the server to the network in the provider's console, or set the host var privateMac)`);

@@ -28,6 +28,14 @@ export interface RegionPlaybook {
    * start, e.g. `reset` of a whole region without `--confirm <region>`.
    */
   preflight?(region: Region, request: PlayRequest): void;
+  /** The login this playbook connects as, when not `ssh.user` (first-contact: the provider's initial user). */
+  connectAs?(region: Region): string;
+}
+
+/** The region as a run of `playbook` connects to it (its `connectAs` login instead of ssh.user). */
+export function regionForRun(playbook: RegionPlaybook, region: Region): Region {
+  const login = playbook.connectAs?.(region);
+  return login === undefined || login === region.ssh.user ? region : { ...region, ssh: { ...region.ssh, user: login } };
 }
 
 export function defineRegionPlaybook(playbook: RegionPlaybook): RegionPlaybook {

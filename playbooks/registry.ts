@@ -5,17 +5,19 @@ import type { Region } from '../regions/types';
 import { ValidationError, type Playbook } from './core';
 import type { RegionPlaybook } from './region-playbook';
 
-export const PLAYBOOK_NAMES = ['site', 'base', 'network', 'firewall', 'gvisor', 'k3s', 'upgrade', 'reset'] as const;
+export const PLAYBOOK_NAMES = ['site', 'first-contact', 'base', 'network', 'firewall', 'gvisor', 'k3s', 'upgrade', 'restore', 'reset'] as const;
 export type PlaybookName = (typeof PLAYBOOK_NAMES)[number];
 
 const modules: Record<PlaybookName, () => Promise<{ default: RegionPlaybook }>> = {
   site: () => import('./site'),
+  'first-contact': () => import('./first-contact'),
   base: () => import('./base'),
   network: () => import('./network'),
   firewall: () => import('./firewall'),
   gvisor: () => import('./gvisor'),
   k3s: () => import('./k3s'),
   upgrade: () => import('./upgrade'),
+  restore: () => import('./restore'),
   reset: () => import('./reset'),
 };
 

@@ -10,7 +10,8 @@ import { defineRegion } from './types';
 export default defineRegion({
   name: 'eu-central-1',
   description: 'Hetzner Falkenstein (Cloud + dedicated via vSwitch)',
-  ssh: { user: 'root', port: 22 },
+  // first contact as root with the key chosen at order time (`first-contact`); every later run as deploy
+  ssh: { user: 'deploy', initialUser: 'root', port: 22 },
   network: {
     privateCidr: '10.0.0.0/16',
     vswitch: { vlanId: 4000, cidr: '10.0.1.0/24', gateway: '10.0.1.1', mtu: 1400 },

@@ -204,6 +204,7 @@ function applyDefaults(def: RegionDefinition, options: ResolveOptions): Region {
     description: def.description ?? '',
     ssh: {
       user: def.ssh?.user ?? DEFAULTS.sshUser,
+      initialUser: def.ssh?.initialUser ?? 'root',
       port: def.ssh?.port ?? DEFAULTS.sshPort,
       ...(def.ssh?.privateKeyPath !== undefined ? { privateKeyPath: def.ssh.privateKeyPath } : {}),
       ...(def.ssh?.bastion !== undefined ? { bastion: def.ssh.bastion } : {}),
@@ -222,6 +223,11 @@ function applyDefaults(def: RegionDefinition, options: ResolveOptions): Region {
     k3s: {
       flannelBackend: def.k3s?.flannelBackend ?? DEFAULTS.flannelBackend,
       ...(def.k3s?.mirrorUrl !== undefined ? { mirrorUrl: def.k3s.mirrorUrl } : {}),
+      etcdSnapshots: {
+        scheduleCron: def.k3s?.etcdSnapshots?.scheduleCron ?? '0 */6 * * *',
+        retention: def.k3s?.etcdSnapshots?.retention ?? 28,
+        ...(def.k3s?.etcdSnapshots?.s3 ? { s3: { ...def.k3s.etcdSnapshots.s3 } } : {}),
+      },
     },
     ...(def.airgap ? { airgap: { bundleDir: resolve(baseDir, def.airgap.bundleDir) } } : {}),
     hosts,

@@ -144,6 +144,19 @@ function checkHosts(def: Rec, c: Collector): void {
   const names = new Map<string, HostRef>();
   const addresses = new Map<string, { path: readonly Segment[]; host: HostRef }>();
 
+  // Contabo's private network: Contabo assigns the addresses from a network of at most a /22 (the panel shows the
+  // network and each VPS's address); it is not routed to Hetzner's, so a region's private network is one provider's.
+  const contabo = hosts.filter((h) => h.provider === 'contabo');
+  if (contabo.length > 0) {
+    if (privateCidr && privateCidr.prefix < CONTABO_MAX_PREFIX) {
+      c.add(['network', 'privateCidr'], network?.privateCidr, `is larger than a /${CONTABO_MAX_PREFIX}, but Contabo's private network is at most a /${CONTABO_MAX_PREFIX} and Contabo assigns its addresses`, `the network the Contabo panel shows for the private network (e.g. 10.0.0.0/22)`, "copy the network and each VPS's private address from the Contabo customer panel");
+    }
+    const other = hosts.find((h) => h.provider !== undefined && h.provider !== 'contabo');
+    if (other) {
+      c.add([...other.path, 'provider'], other.provider, `shares the private network with Contabo hosts (${contabo.map((h) => h.name).join(', ')})`, 'one provider per region: a Contabo private network reaches only Contabo VPS', 'put the Hetzner and the Contabo machines in separate regions');
+    }
+  }
+
   for (const host of hosts) {
     const { raw, path } = host;
     if (host.name !== undefined) {
@@ -206,6 +219,9 @@ function checkHosts(def: Rec, c: Collector): void {
     }
   }
 }
+
+/** Contabo private networks are at most a /22 (Contabo assigns the addresses from it). */
+export const CONTABO_MAX_PREFIX = 22;
 
 function isNetworkOrBroadcast(cidr: Cidr, ip: IpAddress): boolean {
   if (cidr.family !== 4 || cidr.prefix >= 31) return false;

@@ -125,7 +125,9 @@ export function newRegionDefinition(options: NewRegionOptions): RegionDefinition
     if (counts[pool] === 0) fail('--dedicated', pool, 'names a pool without hosts', 'only pools that have hosts');
   }
 
-  const privateText = options.privateCidr ?? '10.0.0.0/16';
+  // Contabo assigns its private network (at most a /22, regions/rules.ts): the /22 is a placeholder to replace with
+  // what the Contabo panel shows
+  const privateText = options.privateCidr ?? (provider === 'contabo' ? '10.0.0.0/22' : '10.0.0.0/16');
   const privateCidr = parseCidr(privateText);
   if (!privateCidr || privateCidr.family !== 4 || privateCidr.hostBitsSet) {
     fail('--private-cidr', privateText, 'is not an IPv4 network', 'e.g. 10.0.0.0/16');
@@ -165,7 +167,8 @@ export function newRegionDefinition(options: NewRegionOptions): RegionDefinition
   return {
     name,
     description: `${title}; TODO(person): location`,
-    ssh: { user: options.sshUser ?? 'root', port: 22 },
+    // first contact as the provider's root login (npm run play -- <region> first-contact), then every run as deploy
+    ssh: { user: options.sshUser ?? 'deploy', initialUser: 'root', port: 22 },
     network: {
       privateCidr: formatCidr(privateCidr),
       ...(vswitchCidr
@@ -241,7 +244,7 @@ async function renderRegion(definition: RegionDefinition, typesImport: string, c
     command,
     typesImport,
     description: d.description ?? '',
-    sshUser: d.ssh?.user ?? 'root',
+    sshUser: d.ssh?.user ?? 'deploy',
     privateNetworkHelp:
       provider === 'contabo'
         ? 'the range of the Contabo private network (Customer Control Panel > Private Networks).'

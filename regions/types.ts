@@ -48,6 +48,12 @@ export interface PoolDefinition {
 export interface SshSettings {
   /** Remote user; when not root every command runs through `sudo -n`. @default 'root' */
   readonly user?: string;
+  /**
+   * The provider's initial login (Hetzner and Contabo: root with the key chosen when the machine was ordered). Only
+   * the `first-contact` playbook connects as it: it creates `user` (the deploy user), authorizes the operator key,
+   * allows it passwordless sudo and hardens sshd; every later run connects as `user`. @default 'root'
+   */
+  readonly initialUser?: string;
   /** @default 22 */
   readonly port?: number;
   /** Private key file on the operator's machine; when absent the ssh agent (SSH_AUTH_SOCK) is used. */
@@ -88,6 +94,17 @@ export interface K3sSettings {
   readonly flannelBackend?: 'vxlan' | 'wireguard-native';
   /** Base URL to download k3s release assets from (air-gapped mirror). @default GitHub releases */
   readonly mirrorUrl?: string;
+  /** Scheduled etcd snapshots on the servers, optionally copied to S3. @default every 6 h, 28 kept, local only */
+  readonly etcdSnapshots?: EtcdSnapshotSettings;
+}
+
+export interface EtcdSnapshotSettings {
+  /** k3s etcd-snapshot-schedule-cron. @default '0 *\/6 * * *' */
+  readonly scheduleCron?: string;
+  /** k3s etcd-snapshot-retention (per server). @default 28 */
+  readonly retention?: number;
+  /** S3-compatible target (Hetzner Object Storage). Keys come from --secret-var etcdS3AccessKey/etcdS3SecretKey. */
+  readonly s3?: { readonly endpoint: string; readonly bucket: string; readonly region?: string; readonly folder?: string };
 }
 
 /** An air-gapped region: its hosts have no internet; every file comes from a bundle made by `npm run bundle`. */
@@ -240,6 +257,8 @@ export interface ResolvedHost {
 
 export interface ResolvedSsh {
   readonly user: string;
+  /** The provider's initial login, for `first-contact` only. */
+  readonly initialUser: string;
   readonly port: number;
   readonly privateKeyPath?: string;
   readonly bastion?: string;
@@ -289,7 +308,10 @@ export interface Region {
   readonly network: NetworkDefinition & { readonly vswitch?: NetworkDefinition['vswitch'] & { readonly mtu: number } };
   /** Every pinned release: the region's overrides over the version table (regions/versions.ts). */
   readonly versions: Versions;
-  readonly k3s: Required<Omit<K3sSettings, 'mirrorUrl'>> & { readonly mirrorUrl?: string };
+  readonly k3s: Required<Omit<K3sSettings, 'mirrorUrl' | 'etcdSnapshots'>> & {
+    readonly mirrorUrl?: string;
+    readonly etcdSnapshots: { readonly scheduleCron: string; readonly retention: number; readonly s3?: EtcdSnapshotSettings['s3'] };
+  };
   /** Set when the region (or the run, `--bundle`) delivers from a bundle; bundleDir is absolute. */
   readonly airgap?: { readonly bundleDir: string };
   /** Every host in pool order (ctrl, run, build, ops), then file order. */

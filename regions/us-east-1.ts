@@ -2,6 +2,12 @@
  * us-east-1: Contabo, St. Louis. Contabo VPS machines joined by Contabo's private network.
  * Smaller than eu-central-1: one k3s server, sqlite-backed Gitea.
  *
+ * Contabo's private network is not ours to number: Contabo assigns it (at most a /22) and each VPS's address in it,
+ * and shows both in the customer panel; privateCidr and every privateIp below are copied from there. A VPS gets its
+ * private NIC only after a restart from the panel once it was added to the network (the network playbook says so
+ * when the NIC is missing). First contact is as root with the key chosen at order time (`first-contact`); every
+ * later run logs in as deploy.
+ *
  * Public addresses are documentation ranges (RFC 5737); no credentials live here.
  */
 import { defineRegion } from './types';
@@ -9,9 +15,9 @@ import { defineRegion } from './types';
 export default defineRegion({
   name: 'us-east-1',
   description: 'Contabo St. Louis (VPS, private network)',
-  ssh: { user: 'deploy', port: 22 },
+  ssh: { user: 'deploy', initialUser: 'root', port: 22 },
   network: {
-    privateCidr: '10.10.0.0/16',
+    privateCidr: '10.0.0.0/22',
     clusterCidr: '10.52.0.0/16',
     serviceCidr: '10.53.0.0/16',
     adminCidrs: ['198.51.100.0/28'],
@@ -26,20 +32,20 @@ export default defineRegion({
   k3s: { flannelBackend: 'wireguard-native' },
   pools: {
     ctrl: {
-      hosts: [{ name: 'ctrl-1', provider: 'contabo', publicIp: '192.0.2.11', privateIp: '10.10.0.11' }],
+      hosts: [{ name: 'ctrl-1', provider: 'contabo', publicIp: '192.0.2.11', privateIp: '10.0.0.11' }],
     },
     run: {
       taints: [{ key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' }],
       hosts: [
-        { name: 'run-1', provider: 'contabo', publicIp: '192.0.2.21', privateIp: '10.10.0.21' },
-        { name: 'run-2', provider: 'contabo', publicIp: '192.0.2.22', privateIp: '10.10.0.22' },
+        { name: 'run-1', provider: 'contabo', publicIp: '192.0.2.21', privateIp: '10.0.0.21' },
+        { name: 'run-2', provider: 'contabo', publicIp: '192.0.2.22', privateIp: '10.0.0.22' },
       ],
     },
     build: {
-      hosts: [{ name: 'build-1', provider: 'contabo', publicIp: '192.0.2.31', privateIp: '10.10.0.31' }],
+      hosts: [{ name: 'build-1', provider: 'contabo', publicIp: '192.0.2.31', privateIp: '10.0.0.31' }],
     },
     ops: {
-      hosts: [{ name: 'ops-1', provider: 'contabo', publicIp: '192.0.2.41', privateIp: '10.10.0.41' }],
+      hosts: [{ name: 'ops-1', provider: 'contabo', publicIp: '192.0.2.41', privateIp: '10.0.0.41' }],
     },
   },
   platform: {

@@ -2,7 +2,8 @@
  * What would hurt a real region, on lab hosts (issue 10): DNATed ports (a NodePort, the way kube-proxy sets it up:
  * DNAT to a pod behind a veth) are unreachable from the public side and still work on the private network; etcd
  * ports only between servers; Debian's nftables.service cannot flush the platform table; a sudoers drop-in that
- * visudo refuses is never installed; authorized_keys is never written through a symlink.
+ * visudo refuses is never installed; authorized_keys is never written through a symlink; a fresh host is reached
+ * as root once (first-contact) and as the deploy user from then on.
  */
 import { describe, expect, it } from 'vitest';
 import { loadRegion } from '../../regions/load';
@@ -10,6 +11,7 @@ import type { Region, ResolvedHost } from '../../regions/types';
 import base from '../../playbooks/base';
 import { definePlaybook, step } from '../../playbooks/core';
 import firewall from '../../playbooks/firewall';
+import firstContact from '../../playbooks/first-contact';
 import { defineRegionPlaybook } from '../../playbooks/region-playbook';
 import { sudoersDropIn } from '../../playbooks/tasks';
 import { useLab } from '../support/lab';
@@ -105,4 +107,32 @@ describe('base on lab hosts: sudoers and authorized_keys', () => {
     expect(await sh('lab-2', 'cat /root/target')).toBe('precious\n');
     expect(await sh('lab-2', 'cat /etc/sudoers.d/90-deploy')).toMatch(/^deploy ALL=\(ALL:ALL\) NOPASSWD: ALL$/m);
   }, 300_000);
+});
+
+describe('first contact on a fresh host (Hetzner/Contabo: root with the provider key), then every run as deploy', () => {
+  it('a deploy-user region cannot reach a fresh host; first-contact as root hands over; base as deploy locks root out', async () => {
+    const base0 = await labRegion();
+    const deployRegion: Region = { ...base0, ssh: { ...base0.ssh, user: 'deploy', initialUser: 'root' } };
+    // before first contact: the deploy user does not exist, so a normal run cannot get in
+    expect((await lab.ssh('lab-3', 'getent passwd deploy')).code).not.toBe(0);
+    const before = await play(base, deployRegion, { limit: ['lab-3'] });
+    expect(before.ok).toBe(false);
+    expect(before.recap['lab-3']?.unreachable).toBe(1);
+    // first-contact connects as root (ssh.initialUser) and hands over
+    await expect(play(firstContact, base0, { limit: ['lab-3'] })).rejects.toThrow(/both are 'root'/);
+    const fc = await play(firstContact, deployRegion, { limit: ['lab-3'] });
+    expect(fc.failures).toEqual([]);
+    expect(fc.changes.join('\n')).toMatch(/lab-3: Ensure the user deploy exists/);
+    const sshd = await sh('lab-3', 'sshd -T | grep -E "^(permitrootlogin|allowusers) "');
+    expect(sshd).toMatch(/^permitrootlogin without-password$/m); // root keeps key login until deploy got in
+    expect(sshd).toMatch(/^allowusers .*deploy/m);
+    expect((await play(firstContact, deployRegion, { limit: ['lab-3'] })).changes).toEqual([]);
+    // every later run as deploy (through sudo -n): base converges and turns root login off
+    const asDeploy = await play(base, deployRegion, { limit: ['lab-3'] });
+    expect(asDeploy.failures).toEqual([]);
+    expect((await lab.ssh('lab-3', 'true')).code).not.toBe(0); // root is refused now
+    const again = await play(base, deployRegion, { limit: ['lab-3'] });
+    expect(again.failures).toEqual([]);
+    expect(again.changes).toEqual([]);
+  }, 600_000);
 });

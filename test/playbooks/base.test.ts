@@ -30,8 +30,11 @@ describe('base playbook', () => {
     const eu = await loadRegion('eu-central-1');
     const us = await loadRegion('us-east-1');
     const h = fakeHost();
-    expect(sshdVars(eu, h)).toMatchObject({ permitRootLogin: 'prohibit-password', allowUsers: 'root deploy' });
+    // both shipped regions log in as deploy after first contact: root login off
+    expect(sshdVars(eu, h)).toMatchObject({ permitRootLogin: 'no', allowUsers: 'deploy' });
     expect(sshdVars(us, h)).toMatchObject({ permitRootLogin: 'no', allowUsers: 'deploy' });
+    // first contact (as root): root keeps key login until deploy got in
+    expect(sshdVars(eu, h, 'root')).toMatchObject({ permitRootLogin: 'prohibit-password', allowUsers: 'root deploy' });
   });
 
   it('the operator key comes from a var or the key file next to ssh.privateKeyPath, else a clear error', async () => {

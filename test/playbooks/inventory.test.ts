@@ -10,7 +10,7 @@ describe('inventoryFromRegion', () => {
     expect(inventory.name).toBe('eu-central-1');
     expect(inventory.hosts.map((h) => h.name)).toEqual(region.hosts.map((h) => h.name));
     const run1 = inventory.hosts.find((h) => h.name === 'run-1')!;
-    expect(run1).toMatchObject({ address: '203.0.113.21', port: 22, user: 'root', groups: ['run'] });
+    expect(run1).toMatchObject({ address: '203.0.113.21', port: 22, user: 'deploy', groups: ['run'] });
     expect(run1.vars).toMatchObject({ region: 'eu-central-1', pool: 'run', provider: 'hetzner-robot', privateIp: '10.0.1.21' });
     expect(selectHosts(inventory.hosts, ['run'], 't').map((h) => h.name)).toEqual(['run-1', 'run-2']);
     expect(ssh.knownHostsPath).toBe(region.ssh.knownHostsPath);

@@ -52,7 +52,9 @@ describe('private network', () => {
     const region = await loadRegion('us-east-1');
     const host = regionHost(region, 'run-1');
     const pub = iface('eth0', '00:50:56:00:00:01', ['192.0.2.21', 24]);
-    expect(privateNetworkVars(region, host, [pub, iface('eth1', '00:50:56:00:00:02')])).toMatchObject({ device: 'eth1', prefix: 16, gateway: '' });
+    expect(privateNetworkVars(region, host, [pub, iface('eth1', '00:50:56:00:00:02')])).toMatchObject({ device: 'eth1', prefix: 22, gateway: '' });
+    // no private NIC yet: Contabo adds it only after a restart of the VPS, and the error says so
+    expect(() => privateNetworkVars(region, host, [pub])).toThrow(/no private network interface .*Contabo adds the private NIC only after the VPS is restarted: add the VPS to the private network in the Contabo panel, restart it there, then run network again/);
     expect(() => privateNetworkVars(region, host, [pub, iface('eth1', '00:50:56:00:00:02'), iface('eth2', '00:50:56:00:00:03')])).toThrow(/several unconfigured interfaces .*privateMac/);
     expect(privateNetworkVars(region, host, [pub, iface('eth1', '00:50:56:00:00:02'), iface('eth2', '00:50:56:00:00:03')], '00:50:56:00:00:03').device).toBe('eth2');
   });

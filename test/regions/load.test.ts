@@ -50,7 +50,7 @@ describe('shipped regions', () => {
   it('loads eu-central-1 with defaults applied', async () => {
     const r = await loadRegion('eu-central-1');
     expect(r.name).toBe('eu-central-1');
-    expect(r.ssh).toEqual({ user: 'root', port: 22, knownHostsPath: join(REPO_ROOT, 'regions', 'eu-central-1.known_hosts') });
+    expect(r.ssh).toEqual({ user: 'deploy', initialUser: 'root', port: 22, knownHostsPath: join(REPO_ROOT, 'regions', 'eu-central-1.known_hosts') });
     expect(existsSync(r.ssh.knownHostsPath)).toBe(true);
     expect(r.network.vswitch).toEqual({ vlanId: 4000, cidr: '10.0.1.0/24', gateway: '10.0.1.1', mtu: 1400 });
     expect(r.k3s.flannelBackend).toBe('wireguard-native');
