@@ -10,7 +10,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadRegion } from '../../regions/load';
 import type { Region } from '../../regions/types';
-import { commandRun, resolveArgs, ValidationError } from '../../playbooks/core';
+import { commandRun, resolveArgs, ValidationError, type Step } from '../../playbooks/core';
 import { fileState } from '../../playbooks/tasks/facts/file-state';
 import { releaseChecksum } from '../../playbooks/tasks/facts/release-checksum';
 import { verifiedDownload } from '../../playbooks/tasks/verified-download';
@@ -22,6 +22,9 @@ import { buildUpgrade } from '../../playbooks/upgrade';
 import { certManagerChartFixture } from '../../lab/bundle';
 import { fakeHost } from './support/fake-host';
 import { writeStandInBundle } from './support/bundle';
+
+/** The k3s playbook's play that installs the seed server (the first server of a new cluster). */
+const seedPlay = (pb: { plays: readonly { name: string; steps: readonly Step[] }[] }) => pb.plays.find((p) => p.name.startsWith('k3s seed server'))!;
 
 let dir: string;
 let region: Region;
@@ -52,7 +55,7 @@ describe('cert-manager from the bundle', () => {
   });
 
   it('the k3s playbook puts the bundled chart into the server manifests', () => {
-    const steps = buildK3s(region).plays[0]!.steps;
+    const steps = seedPlay(buildK3s(region)).steps;
     const cm = steps.find((s) => s.name.startsWith('Ensure cert-manager'))!;
     expect(cm.name).toContain('(chart from the bundle)');
     const args = resolveArgs(cm.args, fakeHost()) as { content: string };
@@ -74,7 +77,7 @@ describe('delivery steps from the bundle', () => {
   });
 
   it('a host of an architecture the bundle lacks gets an error naming the fix', () => {
-    const step = buildK3s(region).plays[0]!.steps.find((s) => s.task.id === 'bundle.file')!;
+    const step = seedPlay(buildK3s(region)).steps.find((s) => s.task.id === 'bundle.file')!;
     expect(() => resolveArgs(step.args, fakeHost({ facts: { arch: 'aarch64' } }))).toThrow(/no k3s binary k3s\/v1\.35\.8\+k3s1\/arm64\/k3s-arm64 for host 'ctrl-1' \(aarch64\).*--arch arm64/);
   });
 
@@ -116,7 +119,7 @@ describe('hosts that download: the repository pin binds the release checksum', (
 
   it('the k3s playbook passes the pin for real regions and not for the lab', () => {
     const pinned = { ...region, name: 'eu-central-1', airgap: undefined, versions: { ...region.versions, k3s: 'v1.35.8+k3s1' } } as Region;
-    const stepOf = (r: Region) => buildK3s(r).plays[0]!.steps.find((s) => s.task.id === 'download.verified')!;
+    const stepOf = (r: Region) => seedPlay(buildK3s(r)).steps.find((s) => s.task.id === 'download.verified')!;
     expect((resolveArgs(stepOf(pinned).args, fakeHost()) as { pinnedSha256?: string }).pinnedSha256).toBe('12f81c9bb5b71e098a4f7a2d187e350902a9339a6c3d5e56c20a03f7a417e07f');
     expect((resolveArgs(stepOf({ ...pinned, name: 'lab' }).args, fakeHost()) as { pinnedSha256?: string }).pinnedSha256).toBeUndefined();
   });
