@@ -168,7 +168,6 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
   const servers = poolHosts(region, 'ctrl').map((h) => h.name);
   const cluster = new K3sCluster();
   const isSeed = (h: HostView) => cluster.plan?.seed === h.name;
-  const seedName = () => cluster.plan?.seed ?? firstServer(region).name;
   const onSeed = (steps: Step[]): Step[] => steps.map((s) => ({ ...s, when: (h: HostView) => isSeed(h) && (s.when?.(h) ?? true) }));
   const onJoiners = (steps: Step[]): Step[] => steps.map((s) => ({ ...s, when: (h: HostView) => !isSeed(h) && (s.when?.(h) ?? true) }));
   const plays: Play[] = [
@@ -258,7 +257,9 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
       }), { tags: ['k3s', 'backup'] }),
       step('Fetch the operator kubeconfig (git-ignored, 0600, never printed)', kubeconfig, (h) => ({
         localPath: kubeconfigPathOf(region, h),
-        serverUrl: `https://${regionHost(region, seedName()).publicIp}:6443`,
+        // a stable endpoint (the first server), whichever server the file came from: k3s's admin credentials are
+        // the cluster's, the same on every server
+        serverUrl: `https://${firstServer(region).publicIp}:6443`,
         name: region.name,
       }), { tags: ['k3s', 'kubeconfig'] }),
     ]),
