@@ -27,6 +27,15 @@ export const K3S_ETCD_DIR = `${K3S_DATA_DIR}/server/db/etcd`;
 
 export const SECURE_TOKEN = /^K10([0-9a-f]{64})::(server|node):\S+$/;
 
+// sed programs, passed to the shell as quoted words (never written into the sh`` template, whose backslashes would
+// be read as JavaScript escapes)
+/** The CA hash of a secure token line. */
+const CA_HASH_SED = 's/^K10\\([0-9a-f]\\{64\\}\\)::.*/\\1/p';
+/** A token line without its `K10<hash>::` and `server:` prefixes: the password. */
+const PASSWORD_SED = 's/^K10[0-9a-f]*:://; s/^server://';
+/** The URL of a `server: "https://..."` line. */
+const SERVER_LINE_SED = 's/^server: "\\{0,1\\}\\(https:[^"]*\\)"\\{0,1\\}$/\\1/p';
+
 export interface ServerState {
   readonly name: string;
   /** The server holds an etcd datastore. */
@@ -89,9 +98,9 @@ export function clusterStateFact(): Fact<Omit<ServerState, 'name'>> {
     sh`if [ -d ${K3S_ETCD_DIR} ]; then echo data yes; else echo data no; fi`,
     `echo "active $(systemctl is-active k3s 2>/dev/null || true)"`,
     `if systemctl is-active --quiet k3s 2>/dev/null && ${K3S_KUBECTL} get --raw /readyz >/dev/null 2>&1; then echo ready yes; else echo ready no; fi`,
-    sh`echo "ca $(sed -n 's/^K10\([0-9a-f]\{64\}\)::.*/\1/p' ${K3S_SECURE_SERVER_TOKEN} 2>/dev/null | head -n 1)"`,
+    sh`ca=$(sed -n ${CA_HASH_SED} ${K3S_SECURE_SERVER_TOKEN} 2>/dev/null | head -n 1); echo "ca $ca"`,
     sh`echo "join $(grep -E '^(cluster-init: true|server: )' ${K3S_CONFIG} 2>/dev/null | head -n 1)"`,
-    sh`if [ -s ${K3S_SERVER_TOKEN} ]; then echo "token $(head -n 1 ${K3S_SERVER_TOKEN} | sed 's/^K10[0-9a-f]*:://; s/^server://' | tr -d '\n' | sha256sum | cut -d' ' -f1)"; else echo token; fi`,
+    sh`if [ -s ${K3S_SERVER_TOKEN} ]; then d=$(head -n 1 ${K3S_SERVER_TOKEN} | sed ${PASSWORD_SED} | tr -d ${'\\n'} | sha256sum | cut -d' ' -f1); echo "token $d"; else echo token; fi`,
   ].join('\n');
   return defineFact('k3s.cluster-state', script, ({ stdout }) => {
     const v = Object.fromEntries(stdout.split('\n').filter(Boolean).map((l) => [l.split(' ')[0], l.slice(l.indexOf(' ') + 1).trim()]));
@@ -190,7 +199,7 @@ export const readSecureTokens: Task<{ readonly store: K3sCluster }> = {
 };
 
 function currentJoinFact(): Fact<string | null> {
-  return defineFact('k3s.current-join', sh`sed -n 's/^server: "\{0,1\}\(https:[^"]*\)"\{0,1\}$/\1/p' ${K3S_CONFIG} 2>/dev/null | head -n 1`, ({ stdout }) => stdout.trim() || null);
+  return defineFact('k3s.current-join', sh`sed -n ${SERVER_LINE_SED} ${K3S_CONFIG} 2>/dev/null | head -n 1`, ({ stdout }) => stdout.trim() || null);
 }
 
 /** `k3s.current-join` (agents): which server the agent's config.yaml names now; read-only. */
