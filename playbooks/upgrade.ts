@@ -10,9 +10,9 @@
  *      pool's size minus one, so a pool always keeps a schedulable node (a one-node pool is upgraded alone, which
  *      cannot be avoided). Each batch: drained from a server, upgraded, gated on Ready and the new version, then
  *      uncordoned; the next batch starts only after that.
- *   4. The run pool's containerd template follows the target's containerd (config-v3.toml.tmpl for containerd 2
- *      from k3s 1.31, config.toml.tmpl before); the other one is removed, so an upgrade across 1.30 -> 1.31 never
- *      leaves containerd 2 reading a containerd 1 template.
+ *   4. The run pool's containerd template follows the containerd the target embeds (regions/versions.ts
+ *      K3S_RELEASES: config-v3.toml.tmpl for containerd 2, config.toml.tmpl for 1.x); the other one is removed, so
+ *      an upgrade across containerd majors never leaves containerd 2 reading a containerd 1 template.
  * A node already at the version is left alone, so a re-run changes nothing.
  *
  * Needs from the region: versions.k3s, k3s.mirrorUrl or airgap.bundleDir (optional), the pools; optional pool var
@@ -24,7 +24,7 @@ import { renderContainerdTemplate } from './gvisor';
 import { binarySteps, etcdVoterCheck, readyTimeoutOf, serverHealthSteps } from './k3s';
 import { k3sInputs } from './k3s-inputs';
 import { containerdTemplatePath, K3S_CONTAINERD_DIR } from './k3s-layout';
-import { k3sMinor } from './k3s-release';
+import { pinnedK3sRelease } from './k3s-release';
 import { firstServer, poolHosts, regionHost } from './region-hosts';
 import { defineRegionPlaybook } from './region-playbook';
 import { directory, file, fileAbsent, waitFor } from './tasks';
@@ -88,15 +88,16 @@ export function agentBatches(region: Region): { pool: string; batches: string[][
 }
 
 function upgradeSteps(region: Region, unit: 'k3s' | 'k3s-agent', runPool = false): Step[] {
-  const minor = k3sMinor(region.versions.k3s);
-  const stale = containerdTemplatePath(minor >= 31 ? 30 : 31);
+  // the template of the containerd the target embeds (regions/versions.ts K3S_RELEASES), and the other one gone
+  const major = pinnedK3sRelease(region).containerdMajor;
+  const stale = containerdTemplatePath(major >= 2 ? 1 : 2);
   return [
     // From the region's bundle when it has one (binary and air-gap images), else downloaded and checksum-verified.
     ...binarySteps(region),
     ...(runPool
       ? [
           step('Ensure the k3s containerd config directory exists', directory, { path: K3S_CONTAINERD_DIR, mode: '0755' }, { tags: ['k3s', 'gvisor'] }),
-          step(`Ensure the containerd template matches the containerd of ${region.versions.k3s}`, file, { path: containerdTemplatePath(minor), content: renderContainerdTemplate(region), mode: '0644' }, { tags: ['k3s', 'gvisor'] }),
+          step(`Ensure the containerd template matches the containerd of ${region.versions.k3s}`, file, { path: containerdTemplatePath(major), content: renderContainerdTemplate(region), mode: '0644' }, { tags: ['k3s', 'gvisor'] }),
           step(`Ensure the template of the other containerd major is gone (${stale.split('/').pop()})`, fileAbsent, { path: stale }, { tags: ['k3s', 'gvisor'] }),
         ]
       : []),

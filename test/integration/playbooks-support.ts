@@ -71,7 +71,14 @@ const READ_ONLY_TASKS = [
 ];
 
 export function firstTouch(outcome: PlayOutcome, host: string): number | undefined {
-  const i = outcome.events.findIndex((e) => e.type === 'task.start' && e.host === host && !READ_ONLY_TASKS.some((r) => r.test((e as { task: string }).task)));
+  // a step skipped on this host (e.g. the seed's steps on the other servers) did not touch it either
+  const ev = outcome.events;
+  const skippedAt = (i: number): boolean => {
+    const task = (ev[i] as { task: string }).task;
+    const result = ev.slice(i + 1).find((e) => e.type === 'task.result' && e.host === host && (e as { task: string }).task === task);
+    return (result as { status?: string } | undefined)?.status === 'skipped';
+  };
+  const i = ev.findIndex((e, k) => e.type === 'task.start' && e.host === host && !READ_ONLY_TASKS.some((r) => r.test((e as { task: string }).task)) && !skippedAt(k));
   return i < 0 ? undefined : outcome.eventTimes[i];
 }
 

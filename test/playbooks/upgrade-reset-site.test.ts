@@ -54,21 +54,16 @@ describe('upgrade', () => {
     expect(upgradeRefusal('v1.29.5+k3s1', 'v1.31.1+k3s1')).toMatch(/^v1\.31\.1\+k3s1 skips a minor from the installed v1\.29\.5\+k3s1 \(expected at most v1\.30\.x/);
   });
 
-  it('the run pool gets the containerd template of the target and loses the other one across 1.30 -> 1.31', async () => {
+  it('the run pool gets the containerd template of the containerd the target embeds, and loses the other one', async () => {
     const region = await loadRegion('eu-central-1');
-    const at = (version: string) => upgrade.build({ ...region, k3s: { ...region.k3s, version } });
-    const runSteps = (version: string) => at(version).plays.find((p) => p.name === 'Upgrade run-1 (run pool)')!.steps;
-    const v31 = runSteps('v1.31.5+k3s1');
-    expect(v31.map((s) => (s.args as { path?: string }).path).filter(Boolean)).toEqual([
-      '/usr/local/bin/k3s',
-      '/var/lib/rancher/k3s/agent/etc/containerd',
-      '/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl',
-      '/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl',
-    ].slice(1));
-    expect(v31.find((s) => s.task.id === 'file.absent')!.args).toEqual({ path: '/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl' });
-    expect(runSteps('v1.30.9+k3s1').find((s) => s.task.id === 'file.absent')!.args).toEqual({ path: '/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl' });
-    // other pools never touch the containerd template
-    expect(at('v1.31.5+k3s1').plays.find((p) => p.name === 'Upgrade build-1 (build pool)')!.steps.map((s) => s.task.id)).not.toContain('file.absent');
+    const at = (k3s: string) => upgrade.build({ ...region, versions: { ...region.versions, k3s } });
+    const run = at('v1.36.4+k3s1').plays.find((p) => p.name === 'Upgrade run-1 (run pool)')!.steps;
+    const paths = run.map((s) => (typeof s.args === 'function' ? undefined : (s.args as { path?: string }).path)).filter(Boolean);
+    expect(paths).toEqual(['/var/lib/rancher/k3s/agent/etc/containerd', '/var/lib/rancher/k3s/agent/etc/containerd/config-v3.toml.tmpl', '/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl']);
+    expect(run.find((s) => s.task.id === 'file.absent')!.args).toEqual({ path: '/var/lib/rancher/k3s/agent/etc/containerd/config.toml.tmpl' });
+    // other pools never touch the containerd template; a release without a row in the table is refused at build
+    expect(at('v1.36.4+k3s1').plays.find((p) => p.name === 'Upgrade build-1 (build pool)')!.steps.map((s) => s.task.id)).not.toContain('file.absent');
+    expect(() => at('v1.34.1+k3s1')).toThrow(/is not in the k3s release table/);
   });
 
   it('drains only nodes behind the version, and uncordons only nodes the upgrade drained', async () => {
