@@ -71,6 +71,12 @@ const READ_ONLY_TASKS = [
 ];
 
 export function firstTouch(outcome: PlayOutcome, host: string): number | undefined {
+  const i = firstTouchIndex(outcome, host);
+  return i < 0 ? undefined : outcome.eventTimes[i];
+}
+
+/** Index in outcome.events of the first task.start that touched `host` (see firstTouch), -1 when none did. */
+export function firstTouchIndex(outcome: PlayOutcome, host: string): number {
   // a step skipped on this host (e.g. the seed's steps on the other servers) did not touch it either
   const ev = outcome.events;
   const skippedAt = (i: number): boolean => {
@@ -78,8 +84,7 @@ export function firstTouch(outcome: PlayOutcome, host: string): number | undefin
     const result = ev.slice(i + 1).find((e) => e.type === 'task.result' && e.host === host && (e as { task: string }).task === task);
     return (result as { status?: string } | undefined)?.status === 'skipped';
   };
-  const i = ev.findIndex((e, k) => e.type === 'task.start' && e.host === host && !READ_ONLY_TASKS.some((r) => r.test((e as { task: string }).task)) && !skippedAt(k));
-  return i < 0 ? undefined : outcome.eventTimes[i];
+  return ev.findIndex((e, k) => e.type === 'task.start' && e.host === host && !READ_ONLY_TASKS.some((r) => r.test((e as { task: string }).task)) && !skippedAt(k));
 }
 
 /** Node names as `k3s kubectl get nodes -o json` on `server` lists them, sorted. */
