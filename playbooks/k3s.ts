@@ -211,6 +211,15 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
       ]),
     },
   ];
+  // read before the agent plays (a play's step arguments are resolved before its plans run)
+  const agents = region.hosts.filter((h) => h.pool !== 'ctrl').map((h) => h.name);
+  if (agents.length) {
+    plays.push({
+      name: 'k3s agents: which server each joins now (read-only)',
+      hosts: agents,
+      steps: [step('Read which server this agent joins now', agentJoin, { store: cluster }, { tags: ['k3s', 'always'] })],
+    });
+  }
   for (const pool of ['run', 'build', 'ops'] as const) {
     const hosts = poolHosts(region, pool).map((h) => h.name);
     if (hosts.length === 0) continue;
@@ -218,7 +227,6 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
       name: `k3s agents: ${pool} pool (join with the CA-pinned agent token, ${pool} labels and taints)`,
       hosts,
       steps: [
-        step('Read which server this agent joins now', agentJoin, { store: cluster }, { tags: ['k3s', 'always'] }),
         joinGate(region, cluster),
         step('Ensure /etc/rancher/k3s exists', directory, { path: K3S_CONFIG_DIR, mode: '0755' }, { tags: ['k3s'] }),
         step('Ensure the CA-pinned agent token is in place (0600)', tokenFile, { path: K3S_AGENT_TOKEN, token: () => cluster.secureAgent, from: 'the seed server' }, { tags: ['k3s'] }),

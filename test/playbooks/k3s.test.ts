@@ -102,6 +102,7 @@ describe('k3s playbook', () => {
       [servers, null, 0],
       [servers, null, 0],
       [servers, 1, 0],
+      [['run-1', 'run-2', 'build-1', 'ops-1'], null, null],
       [['run-1', 'run-2'], null, null],
       [['build-1'], null, null],
       [['ops-1'], null, null],
@@ -109,7 +110,7 @@ describe('k3s playbook', () => {
     ]);
     expect(pb.plays[0]!.steps.map((s) => s.task.id)).toEqual(['k3s.cluster-state']);
     expect(pb.plays[1]!.steps.map((s) => [s.task.id, s.runOnce])).toEqual([['k3s.cluster-plan', true]]);
-    expect(pb.plays[7]!.steps.map((s) => s.task.id)).toEqual(['wait.for', 'wait.for', 'k3s.node-metadata', 'wait.for', 'k3s.token-backup', 'k3s.kubeconfig']);
+    expect(pb.plays[8]!.steps.map((s) => s.task.id)).toEqual(['wait.for', 'wait.for', 'k3s.node-metadata', 'wait.for', 'k3s.token-backup', 'k3s.kubeconfig']);
   });
 });
 

@@ -47,10 +47,10 @@ describe('Traefik HelmChartConfig', () => {
     const pb = k3s.build(await loadRegion('eu-central-1'));
     const paths = (i: number): unknown[] => pb.plays[i]!.steps.map((s) => (typeof s.args === 'function' ? undefined : (s.args as { path?: string }).path));
     expect(TRAEFIK_CONFIG_PATH).toBe(`${K3S_MANIFESTS}/traefik-config.yaml`);
-    // plays: 0 cluster state, 1 join target, 2 seed server, 3 further servers, 4.. agents per pool
+    // plays: 0 cluster state, 1 join target, 2 seed server, 3 further servers, 4 agents' join state, 5.. agents per pool
     expect(paths(2)).toContain(TRAEFIK_CONFIG_PATH);
     expect(paths(3)).toContain(TRAEFIK_CONFIG_PATH);
-    expect(paths(4)).not.toContain(TRAEFIK_CONFIG_PATH);
+    expect(paths(5)).not.toContain(TRAEFIK_CONFIG_PATH);
   });
 });
 
@@ -63,7 +63,7 @@ describe('registries.yaml', () => {
   it('is written on every node and is a k3s input, so k3s restarts when (and only when) it changes', async () => {
     const region = await loadRegion('eu-central-1');
     const pb = k3s.build(region);
-    for (const i of [2, 3, 4, 5, 6]) { // seed, further servers, run, build, ops agents
+    for (const i of [2, 3, 5, 6, 7]) { // seed, further servers, (4: agents' read-only join state), run, build, ops agents
       expect(pb.plays[i]!.steps.some((s) => typeof s.args !== 'function' && (s.args as { path?: string }).path === K3S_REGISTRIES)).toBe(true);
     }
     for (const h of region.hosts) expect(k3sInputs(region, h)).toContain(K3S_REGISTRIES);
