@@ -2,15 +2,8 @@
 import type { ManifestIssue } from '../synth-error';
 import type { PlatformModel } from './model';
 
-export interface PlatformIssueInput {
-  readonly object: string;
-  readonly file: string;
-  readonly path: string;
-  readonly value: unknown;
-  readonly problem: string;
-  readonly expected: string;
-  readonly fix: string;
-}
+/** A ManifestIssue without the region, which the model supplies. */
+export type PlatformIssueInput = Omit<ManifestIssue, 'region'>;
 
 export function issue(model: Pick<PlatformModel, 'region'>, i: PlatformIssueInput): ManifestIssue {
   return { region: model.region.name, ...i };
