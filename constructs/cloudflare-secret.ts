@@ -4,7 +4,18 @@ import type { SecretRequirement } from './secret-requirement';
 export const CLOUDFLARE_TOKEN_KEY = 'api-token';
 export const CLOUDFLARE_ZONE_KEY = 'zone-id';
 
-/** The Cloudflare credentials a person supplies once per region. */
+/** How to create the token: the two permissions cert-manager's Cloudflare solver needs (see below). */
+export const CLOUDFLARE_TOKEN_PERMISSIONS_HELP =
+  'Cloudflare dashboard > My Profile > API Tokens > Create Token > Create Custom Token, permissions Zone:DNS:Edit and Zone:Zone:Read (the "Edit zone DNS" template lacks Zone:Zone:Read, which cert-manager needs to find the zone)';
+
+/**
+ * The Cloudflare credentials a person supplies once per region. The token needs exactly two permissions
+ * (cert-manager v1.21 docs, https://cert-manager.io/docs/configuration/acme/dns01/cloudflare/ "API Tokens"):
+ * Zone:Zone:Read, because cert-manager's solver first looks the zone up by name (`GET /zones?name=`,
+ * cert-manager `pkg/issuer/acme/dns/cloudflare/cloudflare.go:125` at v1.21.1), and Zone:DNS:Edit, to create and
+ * delete the `_acme-challenge` TXT records (`:168`, `:194`) and rdev-api's tenant records. Cloudflare's
+ * "Edit zone DNS" template grants only the second, so DNS-01 fails with "Found no Zones for domain" (`:144`).
+ */
 export function cloudflareSecretRequirement(name: string, namespace: string, domain: string): SecretRequirement {
   return {
     name,
@@ -14,7 +25,7 @@ export function cloudflareSecretRequirement(name: string, namespace: string, dom
       {
         key: CLOUDFLARE_TOKEN_KEY,
         source: 'supply',
-        help: `Cloudflare dashboard > My Profile > API Tokens > Create Token, template "Edit zone DNS", zone resources: include ${domain}`,
+        help: `${CLOUDFLARE_TOKEN_PERMISSIONS_HELP}; Zone Resources: Include > Specific zone > ${domain}`,
       },
       {
         key: CLOUDFLARE_ZONE_KEY,

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { CertManager } from '../../constructs/cert-manager';
+import { cloudflareSecretRequirement } from '../../constructs/cloudflare-secret';
 import { Http01Issuer } from '../../constructs/http01-issuer';
 import { find, synth } from './fixture';
 
@@ -84,5 +85,24 @@ describe('Http01Issuer', () => {
     expect(() => synth((chart) => new Http01Issuer(chart, 'http01', { name: 'LetsEncrypt', acmeEmail: 'ops@threesix.example', certManagerVersion: 'v1.16.2' }))).toThrow(
       /^Http01Issuer 'LetsEncrypt': name 'LetsEncrypt' is not a valid DNS label/,
     );
+  });
+});
+
+describe('cloudflareSecretRequirement', () => {
+  const secret = cloudflareSecretRequirement('cloudflare', 'platform', 'threesix.example');
+  const token = secret.keys.find((k) => k.key === 'api-token');
+
+  // cert-manager v1.21 docs (dns01/cloudflare, "API Tokens"): Zone - DNS - Edit and Zone - Zone - Read. The solver
+  // looks the zone up by name first (GET /zones?name=, cloudflare.go:125 at v1.21.1), which needs Zone:Zone:Read.
+  it('names both token permissions cert-manager needs, not the "Edit zone DNS" template alone', () => {
+    expect(token?.source).toBe('supply');
+    expect(token?.help).toContain('Zone:DNS:Edit');
+    expect(token?.help).toContain('Zone:Zone:Read');
+    expect(token?.help).toContain('Create Custom Token');
+    expect(token?.help).not.toMatch(/template "Edit zone DNS", zone/);
+  });
+
+  it('limits the token to the region\'s zone', () => {
+    expect(token?.help).toContain('Include > Specific zone > threesix.example');
   });
 });
