@@ -20,7 +20,9 @@ git-ignored folder dist/<region>/secrets/ (mode 0700, files 0600):
 Nothing you wrote is removed or changed. Secret values are never printed.
 
 Options:
-  --check              write nothing; exit 1 while any value (generated or supplied) is missing or empty
+  --check              write nothing; exit 1 while any value (generated or supplied) is missing, empty or
+                       refused by its check (DATABASE_URL against the region's database, a pull secret's
+                       .dockerconfigjson against the image's registry)
   --dist <dir>         synthesized output folder (default: dist/ of the repository)
   --regions-dir <dir>  folder of region files (default: regions/ of the repository)
   -h, --help           show this help
@@ -32,6 +34,7 @@ const STATUS_TEXT = {
   generated: 'generated now',
   missing: 'MISSING',
   empty: 'EMPTY',
+  invalid: 'INVALID',
 } as const;
 
 function display(path: string): string {
@@ -47,7 +50,10 @@ function report(plans: readonly SecretFilePlan[], dir: string): { missing: numbe
     for (const k of plan.keys) {
       const { key, source, help } = k.requirement;
       let line = `  ${key.padEnd(width)}  ${source === 'generate' ? 'generated' : 'supplied '}  ${STATUS_TEXT[k.status]}`;
-      if (k.status === 'missing' || k.status === 'empty') {
+      if (k.status === 'invalid') {
+        missing++;
+        line += `: the value ${k.problem ?? 'is refused'}`;
+      } else if (k.status === 'missing' || k.status === 'empty') {
         missing++;
         if (source === 'supply') line += `: ${help ?? 'ask the platform owner'}`;
         else if (k.status === 'empty') line += ': delete the empty line and run npm run secrets again to generate it';
@@ -111,7 +117,7 @@ async function main(argv: readonly string[]): Promise<number> {
   }
   process.stdout.write(
     values.check
-      ? `${name}: ${missing} secret values missing or empty (see above)\n`
+      ? `${name}: ${missing} secret values missing, empty or invalid (see above)\n`
       : `${name}: ${missing} values must still be supplied: edit the files above, replacing each \`# key=\` line with \`key=<value>\`, then kubectl apply -k ${display(join(distDir, name))}\n`,
   );
   return values.check ? 1 : 0;

@@ -26,6 +26,14 @@ export type DatabaseDestination =
   | { readonly kind: 'cidrs'; readonly cidrs: readonly string[]; readonly port: number }
   | { readonly kind: 'anywhere'; readonly port: number };
 
+/**
+ * rdev-api's database, exactly: the pods behind an in-cluster Service (namespace + their labels, on the port the pods
+ * listen on: the policy sees the connection after kube-proxy's DNAT) or fixed addresses (each a /32 or /128).
+ */
+export type DatabaseEndpoint =
+  | { readonly kind: 'pods'; readonly namespace: string; readonly podLabels: Readonly<Record<string, string>>; readonly port: number }
+  | { readonly kind: 'addresses'; readonly addresses: readonly string[]; readonly port: number };
+
 /** ACME HTTP-01 solver pods cert-manager creates next to a Certificate. */
 export const ACME_SOLVER_LABELS: Readonly<Record<string, string>> = { 'acme.cert-manager.io/http01-solver': 'true' };
 export const ACME_SOLVER_PORT = 8089;
@@ -44,6 +52,8 @@ export interface PlatformNetworkPoliciesProps {
   readonly woodpeckerServer: AppEndpoint & { readonly grpcPort: number };
   readonly woodpeckerAgent: { readonly podLabels: Readonly<Record<string, string>> };
   readonly rdevApi: AppEndpoint;
+  /** rdev-api's PostgreSQL: its egress allows exactly this, nothing wider. */
+  readonly rdevApiDatabase: DatabaseEndpoint;
   /** The `kubernetes` Service address (first address of the service CIDR), reached on 443. */
   readonly apiServiceIp: string;
   /** The API servers' own addresses (ctrl nodes' private IPs), reached on 6443 after DNAT. */
@@ -62,6 +72,7 @@ export interface PlatformNetworkPoliciesProps {
  *  woodpecker-agent          woodpecker-server               gRPC
  *  woodpecker-server         gitea                           HTTP; public internet 443 (Gitea's public URL)
  *  rdev-api                  gitea, woodpecker-server, zot   HTTP; API server; public internet 443 (Cloudflare)
+ *  rdev-api                  its PostgreSQL (pods or addresses) the database port, nothing wider
  *  woodpecker-agent          API server                      443 / 6443
  *  builds namespace          zot                             5000 (push images)
  *  nodes (containerd)        zot                             5000 (pull images)
@@ -92,6 +103,7 @@ export class PlatformNetworkPolicies extends Construct {
       fail(where, 'apiServiceIp', props.apiServiceIp, 'is not an IP address', "the first address of the service CIDR, e.g. '10.43.0.1'", 'derive it from the region network.serviceCidr');
     }
     checkNotEmpty(where, 'apiServerIps', props.apiServerIps, "the ctrl nodes' private IPs, e.g. ['10.0.0.11']");
+    checkDatabaseEndpoint(where, 'rdevApiDatabase', props.rdevApiDatabase);
 
     const ns = props.namespace;
     const builds = props.buildsNamespace;
@@ -162,6 +174,7 @@ export class PlatformNetworkPolicies extends Construct {
         { to: [podsHere(zot.podLabels)], ports: [tcp(zot.port)] },
         ...apiServer,
         { to: internet, ports: [tcp(443)] },
+        databaseEndpointRule(props.rdevApiDatabase),
       ],
     });
 
@@ -202,4 +215,28 @@ function databaseRule(db: DatabaseDestination): k8s.NetworkPolicyEgressRule {
     case 'anywhere':
       return { ports: [tcp(db.port)] };
   }
+}
+
+function checkDatabaseEndpoint(where: string, field: string, db: DatabaseEndpoint): void {
+  checkPort(where, `${field}.port`, db.port);
+  if (db.kind === 'pods') {
+    checkDnsLabel(where, `${field}.namespace`, db.namespace);
+    if (Object.keys(db.podLabels).length === 0) {
+      fail(where, `${field}.podLabels`, db.podLabels, 'is empty, which selects every pod of the namespace', "the database pods' labels, e.g. { 'app.kubernetes.io/name': 'postgresql' }", "pass the Service's selector");
+    }
+    return;
+  }
+  checkNotEmpty(where, `${field}.addresses`, db.addresses, "the database's addresses, e.g. ['10.0.0.50']");
+  for (const a of db.addresses) {
+    if (a.includes('/') || !(/^[0-9]{1,3}(\.[0-9]{1,3}){3}$/.test(a) || (a.includes(':') && /^[0-9a-fA-F:.]+$/.test(a)))) {
+      fail(where, `${field}.addresses`, a, 'is not an IP address', "one address, no prefix length, e.g. '10.0.0.50'", 'the rule allows each address as a /32 (or /128), nothing wider');
+    }
+  }
+}
+
+/** Egress to exactly one database: its pods by namespace and labels, or its addresses as single-address blocks. */
+function databaseEndpointRule(db: DatabaseEndpoint): k8s.NetworkPolicyEgressRule {
+  return db.kind === 'pods'
+    ? { to: [podsInNamespace(db.namespace, db.podLabels)], ports: [tcp(db.port)] }
+    : { to: ipPeers(db.addresses.map(hostCidr)), ports: [tcp(db.port)] };
 }

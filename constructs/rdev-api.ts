@@ -2,11 +2,13 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CLOUDFLARE_TOKEN_KEY, CLOUDFLARE_ZONE_KEY } from './cloudflare-secret';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPinnedImage, checkPort, checkPositiveInteger, fail } from './construct-error';
+import { DATABASE_SSL_MODES, databaseUrlForm, databaseUrlProblem, type DatabaseUrlExpectation } from './database-url';
 import { appLabels, selectorLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
+import { pullSecretRequirement } from './pull-secret';
 import type { SecretRequirement } from './secret-requirement';
 import { TlsIngress } from './tls-ingress';
-import { checkResources, containerSecurityContext, httpProbe, podSecurityContext, resources, secretEnv, type ResourceSpec } from './workload';
+import { checkResources, containerSecurityContext, podSecurityContext, resources, secretEnv, type ResourceSpec } from './workload';
 
 /**
  * What rdev-api may do inside each project namespace (ClusterRole `rdev-api-project`, bound there by the tenant
@@ -88,11 +90,29 @@ export interface RdevApiProps {
   readonly runtimeClassName: string;
   /** Secret with the Cloudflare token (`api-token`) and zone id (`zone-id`). */
   readonly cloudflareSecretName: string;
+  /**
+   * Its PostgreSQL (work queue, audit log, webhooks, encrypted credentials): where DATABASE_URL must point. The URL
+   * itself comes whole from the supplied Secret `rdev-api-database` (key `database-url`); `npm run secrets` checks
+   * it against these settings.
+   */
+  readonly database: DatabaseUrlExpectation;
+  /** The image's registry needs credentials: the pod references the supplied pull Secret `rdev-api-pull`. @default false */
+  readonly privateImage?: boolean;
+  /** Seconds rdev-api may take to listen after start (it migrates its database first). @default 300 */
+  readonly startupSeconds?: number;
   /** @default none */
   readonly placement?: Placement;
   /** @default 100m/128Mi requested, 1 CPU/512Mi limit */
   readonly resources?: ResourceSpec;
 }
+
+/** The Secret and key DATABASE_URL comes from. */
+export const RDEV_API_DATABASE_SECRET = 'rdev-api-database';
+export const RDEV_API_DATABASE_KEY = 'database-url';
+/** The supplied kubernetes.io/dockerconfigjson Secret a private rdev-api image is pulled with. */
+export const RDEV_API_PULL_SECRET = 'rdev-api-pull';
+/** rdev-api's health route (seed rdev/CLAUDE.md: `curl $RDEV_API_URL/health`). */
+export const RDEV_API_HEALTH_PATH = '/health';
 
 /**
  * rdev-api, the orchestrator: Deployment, Service, Ingress, settings in a ConfigMap, credentials from
@@ -107,6 +127,8 @@ export class RdevApi extends Construct {
   readonly podLabels: Readonly<Record<string, string>>;
   readonly secrets: readonly SecretRequirement[];
   readonly deployment: k8s.KubeDeployment;
+  /** The pull Secret the pods reference, when the image is private. */
+  readonly imagePullSecretName?: string;
 
   constructor(scope: Construct, id: string, props: RdevApiProps) {
     super(scope, id);
@@ -132,6 +154,20 @@ export class RdevApi extends Construct {
     }
     const res = props.resources ?? { cpuRequest: '100m', memoryRequest: '128Mi', cpuLimit: '1', memoryLimit: '512Mi' };
     checkResources(where, 'resources', res);
+    const db = props.database;
+    if (!/^(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9.-]+):[0-9]{1,5}$/.test(db.host)) {
+      fail(where, 'database.host', db.host, 'is not host:port', "e.g. 'postgres.databases.svc.cluster.local:5432' or '[2001:db8::5]:5432'", 'write the database address as host:port');
+    }
+    for (const [field, value] of [['database.name', db.name], ['database.user', db.user]] as const) {
+      if (!/^[A-Za-z_][A-Za-z0-9_]{0,62}$/.test(value)) fail(where, field, value, 'is not a plain PostgreSQL identifier', "a letter or '_', then up to 62 letters, digits or '_', e.g. 'rdev'", 'use a name that needs no quoting in SQL or in the URL');
+    }
+    if (!(DATABASE_SSL_MODES as readonly string[]).includes(db.sslMode)) {
+      fail(where, 'database.sslMode', db.sslMode, 'is not an sslmode the Go PostgreSQL drivers accept', DATABASE_SSL_MODES.join(', '), 'pick one of them (lib/pq has no allow/prefer)');
+    }
+    const startupSeconds = props.startupSeconds ?? 300;
+    if (!Number.isInteger(startupSeconds) || startupSeconds < 10 || startupSeconds > 3600) {
+      fail(where, 'startupSeconds', startupSeconds, 'is not a whole number of seconds from 10 to 3600', 'e.g. 300', 'give rdev-api enough time for its migrations');
+    }
 
     const ns = props.namespace;
     this.namespace = ns;
@@ -162,7 +198,27 @@ export class RdevApi extends Construct {
           { key: 'api-key', source: 'generate', bytes: 32 },
         ],
       },
+      {
+        name: RDEV_API_DATABASE_SECRET,
+        namespace: ns,
+        description: `rdev-api's PostgreSQL connection URL (database '${db.name}' on ${db.host} as role '${db.user}')`,
+        keys: [
+          {
+            key: RDEV_API_DATABASE_KEY,
+            source: 'supply',
+            help:
+              `the whole URL, ${databaseUrlForm(db)} (percent-encode the password: @ is %40, : is %3A, / is %2F, % is %25). ` +
+              `Create the role and database as a PostgreSQL superuser: CREATE ROLE ${db.user} LOGIN PASSWORD '<password>'; CREATE DATABASE ${db.name} OWNER ${db.user}; ` +
+              '(rdev-api creates its tables itself on start). npm run secrets checks host, database, role and sslmode against the region',
+            check: (value) => databaseUrlProblem(value, db),
+          },
+        ],
+      },
     ];
+    if (props.privateImage) {
+      this.imagePullSecretName = RDEV_API_PULL_SECRET;
+      this.secrets = [...this.secrets, pullSecretRequirement(RDEV_API_PULL_SECRET, ns, props.image, 'rdev-api')];
+    }
 
     new k8s.KubeConfigMap(this, 'Config', {
       metadata: { name: 'rdev-api-config', namespace: ns, labels },
@@ -230,6 +286,7 @@ export class RdevApi extends Construct {
           spec: {
             serviceAccountName: account,
             enableServiceLinks: false,
+            ...(this.imagePullSecretName ? { imagePullSecrets: [{ name: this.imagePullSecretName }] } : {}),
             securityContext: podSecurityContext(65532),
             ...placementSpec(props.placement),
             containers: [
@@ -239,6 +296,8 @@ export class RdevApi extends Construct {
                 imagePullPolicy: 'IfNotPresent',
                 envFrom: [{ configMapRef: { name: 'rdev-api-config' } }],
                 env: [
+                  // the whole URL from the supplied Secret: the password never passes through a ConfigMap or dist/
+                  secretEnv('DATABASE_URL', RDEV_API_DATABASE_SECRET, RDEV_API_DATABASE_KEY),
                   secretEnv('GITEA_TOKEN', credentials, 'gitea-token'),
                   secretEnv('WOODPECKER_TOKEN', credentials, 'woodpecker-token'),
                   secretEnv('WOODPECKER_WEBHOOK_SECRET', credentials, 'woodpecker-webhook-secret'),
@@ -249,8 +308,14 @@ export class RdevApi extends Construct {
                   secretEnv('CLOUDFLARE_ZONE_ID', props.cloudflareSecretName, CLOUDFLARE_ZONE_KEY),
                 ],
                 ports: [{ name: 'http', containerPort: port, protocol: 'TCP' }],
-                livenessProbe: httpProbe('/health', 'http', { initialDelaySeconds: 10 }),
-                readinessProbe: httpProbe('/health', 'http', { initialDelaySeconds: 5 }),
+                // Start: rdev-api migrates its database before it listens; allow startupSeconds before liveness counts.
+                startupProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: Math.ceil(startupSeconds / 5) },
+                // Liveness must not depend on the database: a PostgreSQL outage would restart every replica at once.
+                // The seeds name one route, /health, and do not say it skips the database, so liveness is the port.
+                livenessProbe: { tcpSocket: { port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
+                // Readiness may: without its database rdev-api cannot serve, so it leaves the Service until it is back.
+                // 5 s is the seeds' timeout for health checks (rdev/CLAUDE.md "HTTP clients").
+                readinessProbe: { httpGet: { path: RDEV_API_HEALTH_PATH, port: k8s.IntOrString.fromString('http') }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 },
                 resources: resources(res),
                 securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
                 volumeMounts: [{ name: 'tmp', mountPath: '/tmp' }],

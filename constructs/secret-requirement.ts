@@ -15,6 +15,11 @@ export interface SecretKeyRequirement {
   readonly bytes?: number;
   /** For supplied values: where to get it (shown by `npm run secrets`). */
   readonly help?: string;
+  /**
+   * For supplied values: what `npm run secrets` checks a present value against; returns the problem (phrased to
+   * follow "the value ...", never containing the value) or undefined when it is fine. @default no check
+   */
+  readonly check?: (value: string) => string | undefined;
 }
 
 export interface SecretRequirement {
@@ -24,4 +29,6 @@ export interface SecretRequirement {
   readonly keys: readonly SecretKeyRequirement[];
   /** What the secret is for, shown by `npm run secrets`. */
   readonly description: string;
+  /** The Secret's type, set by the secretGenerator. @default 'Opaque' */
+  readonly type?: 'Opaque' | 'kubernetes.io/dockerconfigjson';
 }

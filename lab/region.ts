@@ -58,7 +58,10 @@ export function labRegion(layout: LabLayout, paths: LabRegionPaths): RegionDefin
       storageClasses: ['local-path'],
       gitea: { database: { type: 'sqlite3' }, defaultOrg: 'lab' },
       woodpecker: { admins: ['lab-admin'], agentReplicas: 1 },
-      rdevApi: { replicas: 1 },
+      rdevApi: {
+        replicas: 1,
+        database: { host: 'postgres.databases.svc.cluster.local:5432', podLabels: { 'app.kubernetes.io/name': 'postgresql' }, name: 'rdev', user: 'rdev', sslMode: 'disable' },
+      },
     },
   };
 }

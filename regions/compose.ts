@@ -24,10 +24,12 @@ import {
   Woodpecker,
   Zot,
   type DatabaseDestination,
+  type DatabaseEndpoint,
   type Placement,
   type SecretRequirement,
 } from '../constructs';
-import { cidrHost, formatIp, mustParseCidr } from './net';
+import { parseDatabaseHost } from './database';
+import { cidrHost, formatIp, mustParseCidr, normalizeIp } from './net';
 import { OPT_INS_COMPONENT, OPT_INS_CONFIGMAP } from './opt-ins';
 import { RegionValidationError } from './region-error';
 import { platformPlacementIssues } from './rules-platform';
@@ -252,8 +254,11 @@ function compose(region: Region): ComposedRegion {
     tlsIssuer: HTTP01_ISSUER,
     runtimeClassName: RUNTIME_CLASS,
     cloudflareSecretName: CLOUDFLARE_SECRET,
+    database: { host: p.rdevApi.database.host, name: p.rdevApi.database.name, user: p.rdevApi.database.user, sslMode: p.rdevApi.database.sslMode },
+    privateImage: p.rdevApi.privateImage,
     ...(platformPlacement ? { placement: platformPlacement } : {}),
   });
+  const rdevDatabase = rdevApiDatabaseEndpoint(region.name, p.rdevApi.database);
 
   // Tenants must not reach the region's own machines through their public addresses either.
   const lbIps = new Set(region.network.loadBalancerIps);
@@ -271,6 +276,7 @@ function compose(region: Region): ComposedRegion {
     woodpeckerServer: { podLabels: woodpecker.serverPodLabels, port: woodpecker.httpPort, grpcPort: woodpecker.grpcPort },
     woodpeckerAgent: { podLabels: woodpecker.agentPodLabels },
     rdevApi: { podLabels: rdev.podLabels, port: rdev.port },
+    rdevApiDatabase: rdevDatabase.endpoint,
     apiServiceIp: formatIp(cidrHost(mustParseCidr(region.network.serviceCidr), 1)),
     apiServerIps: (region.pools.ctrl ?? []).map((h) => h.privateIp),
     extraDeniedCidrs: nodePublicCidrs,
@@ -320,6 +326,7 @@ function compose(region: Region): ComposedRegion {
     { kind: 'Service', namespace: 'kube-system', name: 'traefik', reason: 'Traefik, bundled with k3s (ingress rules select its pods)' },
     ...certManager.createdSecrets.map((s) => ({ kind: 'Secret', namespace: s.namespace, name: s.name, reason: s.reason })),
     ...(giteaDatabase?.external ? [giteaDatabase.external] : []),
+    ...(rdevDatabase.external && !(giteaDatabase?.external && sameObject(giteaDatabase.external, rdevDatabase.external)) ? [rdevDatabase.external] : []),
   ];
 
   return {
@@ -353,4 +360,35 @@ function databaseDestination(db: Region['platform']['gitea']['database']): { des
   }
   if (/^[0-9.]+$/.test(host) || host.includes(':')) return { destination: { kind: 'cidrs', cidrs: [hostCidr(host)], port } };
   return { destination: { kind: 'anywhere', port } };
+}
+
+function sameObject(a: ExternalObject, b: ExternalObject): boolean {
+  return a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
+}
+
+/**
+ * rdev-api's database as its egress rule sees it: the pods behind an in-cluster Service (on the pods' port), or the
+ * address(es) of an outside server. The region rules (regions/rules-database.ts) have refused every other shape.
+ */
+function rdevApiDatabaseEndpoint(regionName: string, db: Region['platform']['rdevApi']['database']): { endpoint: DatabaseEndpoint; external?: ExternalObject } {
+  const host = parseDatabaseHost(db.host);
+  const refused = (): never => {
+    throw new Error(`region '${regionName}': platform.rdevApi.database.host '${db.host}' has no exact egress rule (regions/rules-database.ts should have refused it)`);
+  };
+  if (!host) return refused();
+  switch (host.kind) {
+    case 'service':
+      if (!db.podLabels || Object.keys(db.podLabels).length === 0) return refused();
+      return {
+        endpoint: { kind: 'pods', namespace: host.namespace, podLabels: { ...db.podLabels }, port: db.podPort ?? host.port },
+        external: { kind: 'Service', namespace: host.namespace, name: host.service, reason: "rdev-api's PostgreSQL, run outside this repository" },
+      };
+    case 'address':
+      return { endpoint: { kind: 'addresses', addresses: [normalizeIp(host.address) ?? host.address], port: host.port } };
+    case 'name':
+      if (!db.addresses || db.addresses.length === 0) return refused();
+      return { endpoint: { kind: 'addresses', addresses: db.addresses.map((a) => normalizeIp(a) ?? a), port: host.port } };
+    case 'cluster-name':
+      return refused();
+  }
 }

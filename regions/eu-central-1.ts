@@ -62,6 +62,18 @@ export default defineRegion({
     },
     zot: {},
     woodpecker: { admins: ['platform-admin'], agentReplicas: 2 },
-    rdevApi: {},
+    rdevApi: {
+      // rdev-api's queue, audit log and credentials; DATABASE_URL itself is the supplied Secret rdev-api-database
+      database: {
+        host: 'postgres.databases.svc.cluster.local:5432',
+        podLabels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgres' },
+        name: 'rdev',
+        user: 'rdev',
+        // in-cluster, and pod traffic between nodes is encrypted by flannel's wireguard-native backend
+        sslMode: 'disable',
+      },
+      // the ghcr.io package is private: pulled with the supplied read-only token in Secret rdev-api-pull
+      privateImage: true,
+    },
   },
 });

@@ -182,8 +182,14 @@ function resolvePlatform(def: RegionDefinition): ResolvedPlatform {
       storageSize: p.woodpecker.storageSize ?? DEFAULTS.woodpeckerStorageSize,
     },
     rdevApi: {
-      host: p.rdevApi?.host ?? `rdev.${domain}`,
-      replicas: p.rdevApi?.replicas ?? DEFAULTS.rdevApiReplicas,
+      host: p.rdevApi.host ?? `rdev.${domain}`,
+      replicas: p.rdevApi.replicas ?? DEFAULTS.rdevApiReplicas,
+      database: {
+        ...p.rdevApi.database,
+        ...(p.rdevApi.database.podLabels ? { podLabels: { ...p.rdevApi.database.podLabels } } : {}),
+        ...(p.rdevApi.database.addresses ? { addresses: [...p.rdevApi.database.addresses] } : {}),
+      },
+      privateImage: p.rdevApi.privateImage ?? false,
     },
   };
 }

@@ -88,7 +88,7 @@ function unmapped(ip: IpAddress): IpAddress | undefined {
 }
 
 /** Why no host (or load balancer) can have this address; undefined when it can. */
-function specialAddressProblem(ip: IpAddress): { problem: string; fix: string } | undefined {
+export function specialAddressProblem(ip: IpAddress): { problem: string; fix: string } | undefined {
   const within = (name: Parameters<typeof specialRange>[0]): boolean => specialRange(name).some((c) => contains(c, ip));
   if (within('unspecified')) {
     return { problem: 'is the unspecified address (0.0.0.0/8 or ::), which no host can have', fix: "write the host's real address (`ip -br addr` on the host)" };

@@ -188,6 +188,9 @@ export function newRegionDefinition(options: NewRegionOptions): RegionDefinition
       storageClasses: ['local-path'],
       gitea: { database: { type: 'sqlite3' }, defaultOrg: 'platform' },
       woodpecker: { admins: ['platform-admin'] },
+      rdevApi: {
+        database: { host: 'postgres.databases.svc.cluster.local:5432', podLabels: { 'app.kubernetes.io/name': 'postgresql' }, name: 'rdev', user: 'rdev', sslMode: 'disable' },
+      },
     },
   };
 }

@@ -129,6 +129,35 @@ export type GiteaDatabase =
       readonly sslMode?: 'disable' | 'require' | 'verify-full';
     };
 
+/**
+ * rdev-api's PostgreSQL (its work queue, audit log, webhooks and encrypted credentials). rdev-api reads the whole
+ * connection URL from the supplied Secret `rdev-api-database` (key `database-url`, env DATABASE_URL); these
+ * settings say where that URL may point, so its NetworkPolicy allows exactly that database and `npm run secrets`
+ * can check the URL against them.
+ */
+export interface RdevApiDatabase {
+  /**
+   * `host:port`: an in-cluster Service `<service>.<namespace>.svc.cluster.local:<port>` (then `podLabels`), an IP
+   * address (`[v6]:port` for IPv6), or a DNS name outside the cluster (then `addresses`).
+   */
+  readonly host: string;
+  /** Database name (DATABASE_URL's path). */
+  readonly name: string;
+  /** PostgreSQL role rdev-api logs in as (DATABASE_URL's user). */
+  readonly user: string;
+  /**
+   * DATABASE_URL's `sslmode`. No default: `disable` is only accepted for an in-cluster Service or a private
+   * address, and a public address needs `verify-ca` or `verify-full`.
+   */
+  readonly sslMode: 'disable' | 'require' | 'verify-ca' | 'verify-full';
+  /** In-cluster Service only: the labels of the PostgreSQL pods behind it (the Service's selector). */
+  readonly podLabels?: Readonly<Record<string, string>>;
+  /** In-cluster Service only: the port those pods listen on, when the Service maps its port to another. @default the Service port */
+  readonly podPort?: number;
+  /** DNS name outside the cluster only: the addresses it resolves to (the egress rule allows exactly these). */
+  readonly addresses?: readonly string[];
+}
+
 export interface PlatformSettings {
   /** Base domain for platform hosts and tenant subdomains, e.g. `threesix.example`. */
   readonly domain: string;
@@ -184,12 +213,18 @@ export interface PlatformSettings {
     /** @default '5Gi' */
     readonly storageSize?: string;
   };
-  /** @default {} */
-  readonly rdevApi?: {
+  readonly rdevApi: {
     /** @default `rdev.<domain>` */
     readonly host?: string;
     /** @default 2 */
     readonly replicas?: number;
+    readonly database: RdevApiDatabase;
+    /**
+     * The rdev-api image (versions.rdevApi) is in a registry that needs credentials to pull (a ghcr.io package is
+     * private until made public): the Deployment then references the supplied pull Secret `rdev-api-pull`
+     * (kubernetes.io/dockerconfigjson). @default false
+     */
+    readonly privateImage?: boolean;
   };
 }
 
@@ -298,6 +333,8 @@ export interface ResolvedPlatform {
   readonly rdevApi: {
     readonly host: string;
     readonly replicas: number;
+    readonly database: RdevApiDatabase;
+    readonly privateImage: boolean;
   };
 }
 

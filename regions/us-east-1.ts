@@ -55,6 +55,11 @@ export default defineRegion({
     gitea: { database: { type: 'sqlite3' }, defaultOrg: 'threesix' },
     zot: { storageSize: '30Gi' },
     woodpecker: { admins: ['platform-admin'], agentReplicas: 1 },
-    rdevApi: { replicas: 1 },
+    rdevApi: {
+      replicas: 1,
+      // a PostgreSQL VPS on Contabo's private network, outside the k3s pools; it must admit the nodes' private
+      // addresses (pod traffic leaves the cluster with its node's address)
+      database: { host: '10.0.0.50:5432', name: 'rdev', user: 'rdev', sslMode: 'require' },
+    },
   },
 });

@@ -10,8 +10,12 @@
  *   be judged;
  * - k3s' own Traefik and CoreDNS in kube-system (their upstream labels and ports);
  * - addresses outside the cluster: the internet, the private ranges (RFC 1918, 100.64/10, IPv6 ULA) and
- *   the metadata service 169.254.169.254.
+ *   the metadata service 169.254.169.254;
+ * - what the policies name that dist does not run: every single address an egress ipBlock allows (a /32 or
+ *   /128: a database server, the API server), and the pods of a namespace an egress rule selects by name when no
+ *   workload of dist runs there (an in-cluster database), one stand-in per selector, never a source of flows.
  */
+import { isPrivate, parseIp } from '../../regions/net';
 import { isRecord, type K8sObject } from '../k8s-object';
 import type { Protocol } from './port-set';
 
@@ -33,6 +37,8 @@ export interface PodEndpoint {
   readonly labels: Readonly<Record<string, string>>;
   /** `any`: the pod's ports are not known (tenant stand-ins). */
   readonly ports: readonly ContainerPort[] | 'any';
+  /** Pods outside dist that a policy selects (e.g. a database); only ever a destination. */
+  readonly outside?: true;
 }
 
 export interface AddressEndpoint {
@@ -107,7 +113,62 @@ export function namespacesOf(objects: readonly K8sObject[]): Namespaces {
     const ns = object.metadata?.namespace;
     if (typeof ns === 'string' && !labels.has(ns)) add(ns, {});
   }
+  for (const peer of egressPeers(objects)) {
+    const ns = namedNamespace(peer);
+    if (ns !== undefined && !labels.has(ns)) add(ns, {});
+  }
   return { labels, roles };
+}
+
+/** Every `to` peer of every egress rule of the NetworkPolicies among the objects. */
+function egressPeers(objects: readonly K8sObject[]): Record<string, unknown>[] {
+  const peers: Record<string, unknown>[] = [];
+  for (const object of objects) {
+    if (object.kind !== 'NetworkPolicy' || !isRecord(object.spec) || !Array.isArray(object.spec.egress)) continue;
+    for (const rule of object.spec.egress) {
+      if (!isRecord(rule) || !Array.isArray(rule.to)) continue;
+      for (const peer of rule.to) if (isRecord(peer)) peers.push(peer);
+    }
+  }
+  return peers;
+}
+
+/** The namespace a peer's namespaceSelector names by `kubernetes.io/metadata.name` alone, if it does. */
+function namedNamespace(peer: Record<string, unknown>): string | undefined {
+  const selector = isRecord(peer.namespaceSelector) ? peer.namespaceSelector : undefined;
+  const match = selector && isRecord(selector.matchLabels) ? selector.matchLabels : undefined;
+  if (!match || selector?.matchExpressions !== undefined || Object.keys(match).length !== 1) return undefined;
+  const name = match[NAME_LABEL];
+  return typeof name === 'string' ? name : undefined;
+}
+
+/** Pods outside dist and single addresses the egress rules name (see the file comment). */
+function namedDestinations(objects: readonly K8sObject[], pods: readonly PodEndpoint[], nsLabels: (ns: string) => Readonly<Record<string, string>>, roleOf: (ns: string) => Role): Endpoint[] {
+  const out: Endpoint[] = [];
+  const ids = new Set<string>(pods.map((p) => p.id));
+  const runsThere = new Set(pods.map((p) => p.namespace));
+  const known = new Set(EXTERNAL_ADDRESSES.map((e) => e.ip));
+  for (const peer of egressPeers(objects)) {
+    const block = isRecord(peer.ipBlock) ? peer.ipBlock : undefined;
+    if (block && typeof block.cidr === 'string' && !(Array.isArray(block.except) && block.except.length > 0)) {
+      const [address, prefix] = block.cidr.split('/');
+      const ip = address !== undefined ? parseIp(address) : undefined;
+      if (ip && Number(prefix) === (ip.family === 4 ? 32 : 128) && !known.has(address!)) {
+        known.add(address!);
+        out.push({ kind: 'address', id: `address ${address}`, role: isPrivate(ip) ? 'private' : 'internet', cidr: address! });
+      }
+      continue;
+    }
+    const ns = namedNamespace(peer);
+    if (ns === undefined || runsThere.has(ns) || ns === 'kube-system') continue;
+    const selector = isRecord(peer.podSelector) && isRecord(peer.podSelector.matchLabels) ? stringMap(peer.podSelector.matchLabels) : {};
+    const text = Object.entries(selector).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => `${k}=${v}`).join(',');
+    const id = `${ns}/${text === '' ? '*' : `{${text}}`}`;
+    if (ids.has(id)) continue;
+    ids.add(id);
+    out.push({ kind: 'pod', id, role: roleOf(ns), namespace: ns, namespaceLabels: nsLabels(ns), labels: selector, ports: 'any', outside: true });
+  }
+  return out;
 }
 
 /** Adds the simulated second tenant namespace (labels of the first tenant namespace, its own name). */
@@ -149,7 +210,7 @@ export function endpointsOf(objects: readonly K8sObject[], namespaces: Namespace
     if (role !== 'tenant' && role !== 'builds') continue;
     pods.push({ kind: 'pod', id: `${ns}/*`, role, namespace: ns, namespaceLabels: nsLabels(ns), labels: {}, ports: 'any' });
   }
-  const endpoints: Endpoint[] = [...pods];
+  const endpoints: Endpoint[] = [...pods, ...namedDestinations(objects, pods, nsLabels, roleOf)];
   for (const external of EXTERNAL_ADDRESSES) endpoints.push({ kind: 'address', id: external.id, role: external.role, cidr: external.ip });
   return endpoints;
 }

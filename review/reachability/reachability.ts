@@ -102,11 +102,13 @@ export function reachabilityReport(region: string, objects: readonly SourcedObje
   for (const source of endpoints) {
     // k3s' own pods: Traefik initiates connections into the cluster (ingress); CoreDNS and Traefik's
     // own egress are not ours to review.
-    if (source.kind !== 'pod' || (source.role === 'system' && source.id !== 'kube-system/traefik')) continue;
+    if (source.kind !== 'pod' || source.outside || (source.role === 'system' && source.id !== 'kube-system/traefik')) continue;
     for (const destination of endpoints) {
       if (source.role === 'system' && destination.kind !== 'pod') continue;
       // A tenant stand-in pairs with itself: "another pod of the same tenant".
       if (destination === source && source.ports !== 'any') continue;
+      // Traefik's egress is k3s's, not ours to review, toward pods outside dist as toward the internet.
+      if (source.role === 'system' && destination.kind === 'pod' && destination.outside) continue;
       const ports = reachablePorts(context, source, destination);
       if (isEmpty(ports)) continue;
       flows.push({ from: source.id, to: destination.id, fromRole: source.role, toRole: destination.role, category: categoryOf(source, destination), ports });

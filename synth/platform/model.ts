@@ -78,6 +78,11 @@ export interface ModelWorkload {
   readonly tolerations: readonly Toleration[];
   readonly runtimeClassName?: string;
   readonly images: readonly string[];
+  /**
+   * Pull Secrets the kubelet uses for this pod: the pod's `imagePullSecrets` plus its ServiceAccount's (manifest
+   * workloads only; built-ins and controller pods pull anonymously).
+   */
+  readonly imagePullSecrets?: readonly string[];
   readonly ports: readonly ContainerPort[];
   /** The pool this workload is meant for (its pods must land there and only there). */
   readonly pool?: PoolName;
@@ -99,6 +104,10 @@ export interface PlatformModel {
   readonly objects: readonly { readonly object: KubeObject; readonly file: string }[];
   readonly runtimeClasses: ReadonlyMap<string, { readonly handler: string; readonly nodeSelector: Record<string, string>; readonly tolerations: Toleration[] }>;
   readonly workloads: readonly ModelWorkload[];
+  /** The Secrets the secretGenerator creates (name, namespace, type). */
+  readonly secrets: RegionManifests['secrets'];
+  /** Images the region says need registry credentials to pull (platform.rdevApi.privateImage). */
+  readonly privateImages: ReadonlySet<string>;
 }
 
 /** k3s' node-role labels on servers (k3s pkg/agent: control-plane, master, etcd with embedded etcd). */
@@ -172,7 +181,8 @@ export function buildPlatformModel(manifests: RegionManifests, settings: K3sClus
   }
 
   const workloads: ModelWorkload[] = [...manifestWorkloads(objects)];
-  const partial = { region, settings, nodes, namespaces, objects, runtimeClasses };
+  const privateImages: ReadonlySet<string> = new Set(region.platform.rdevApi.privateImage ? [region.versions.rdevApi] : []);
+  const partial = { region, settings, nodes, namespaces, objects, runtimeClasses, secrets: manifests.secrets, privateImages };
   workloads.push(...builtinWorkloads(partial), ...dynamicWorkloads(partial, manifests));
   return { ...partial, workloads };
 }
@@ -244,8 +254,17 @@ export function podSpecParts(spec: JsonObject): Pick<ModelWorkload, 'nodeSelecto
   };
 }
 
+/** `imagePullSecrets` names of a pod spec or ServiceAccount. */
+function pullSecretNames(value: unknown): string[] {
+  return asArray(value).map((r) => asString(asObject(r)?.name)).filter((n): n is string => n !== undefined);
+}
+
 function manifestWorkloads(objects: readonly { object: KubeObject; file: string }[]): ModelWorkload[] {
   const out: ModelWorkload[] = [];
+  const accounts = new Map<string, string[]>();
+  for (const { object } of objects) {
+    if (object.kind === 'ServiceAccount') accounts.set(`${object.metadata.namespace ?? 'default'}/${object.metadata.name}`, pullSecretNames(object.imagePullSecrets));
+  }
   for (const { object, file } of objects) {
     const segments = TEMPLATE_PATHS[object.kind];
     if (!segments) continue;
@@ -255,6 +274,9 @@ function manifestWorkloads(objects: readonly { object: KubeObject; file: string 
     if (!node || !spec) continue;
     const parts = podSpecParts(spec);
     const pool = poolOf(parts.nodeSelector);
+    const namespace = object.metadata.namespace ?? 'default';
+    const account = asString(spec.serviceAccountName) ?? 'default';
+    const imagePullSecrets = [...new Set([...pullSecretNames(spec.imagePullSecrets), ...(accounts.get(`${namespace}/${account}`) ?? [])])];
     out.push({
       id: `${object.kind} ${object.metadata.namespace ?? ''}/${object.metadata.name}`,
       kind: object.kind,
@@ -264,6 +286,7 @@ function manifestWorkloads(objects: readonly { object: KubeObject; file: string 
       path: `${segments.join('.')}.spec`,
       podLabels: asStringMap(asObject(node.metadata)?.labels),
       ...parts,
+      imagePullSecrets,
       ...(pool ? { pool, poolReason: `its nodeSelector names the ${pool} pool` } : {}),
       daemon: object.kind === 'DaemonSet',
     });

@@ -16,7 +16,7 @@ export interface Kustomization {
     name: string;
     namespace: string;
     envs: string[];
-    type: 'Opaque';
+    type: 'Opaque' | 'kubernetes.io/dockerconfigjson';
     options: { disableNameSuffixHash: true };
   }[];
 }
@@ -28,7 +28,7 @@ export function regionKustomization(files: readonly string[], secrets: readonly 
       name: s.name,
       namespace: s.namespace,
       envs: [secretEnvFile(s.name)],
-      type: 'Opaque',
+      type: s.type ?? 'Opaque',
       options: { disableNameSuffixHash: true },
     }));
   }

@@ -16,11 +16,15 @@ export type KeyStatus =
   /** A supplied value nobody has written yet (a placeholder line marks where it goes). */
   | 'missing'
   /** The key is there with an empty value. */
-  | 'empty';
+  | 'empty'
+  /** A supplied value is there but its requirement's check refuses it (`problem` says why, without the value). */
+  | 'invalid';
 
 export interface KeyPlan {
   readonly requirement: SecretKeyRequirement;
   readonly status: KeyStatus;
+  /** For `invalid`: what is wrong with the value (never the value itself). */
+  readonly problem?: string;
 }
 
 export interface SecretFilePlan {
@@ -63,7 +67,11 @@ export function planSecretFile(
   const appended: string[] = [];
   const keys: KeyPlan[] = secret.keys.map((requirement) => {
     const entry = parsed.entries.get(requirement.key);
-    if (entry) return { requirement, status: entry.value === '' ? 'empty' : 'present' };
+    if (entry) {
+      if (entry.value === '') return { requirement, status: 'empty' };
+      const problem = entry.value !== undefined ? requirement.check?.(entry.value) : undefined;
+      return problem !== undefined ? { requirement, status: 'invalid', problem } : { requirement, status: 'present' };
+    }
     if (requirement.source === 'generate' && !options.check) {
       appended.push(`${requirement.key}=${random(requirement.bytes ?? 32)}`);
       return { requirement, status: 'generated' };

@@ -15,6 +15,7 @@ const props: PlatformNetworkPoliciesProps = {
   woodpeckerServer: { podLabels: L('woodpecker-server', 'woodpecker'), port: 8000, grpcPort: 9000 },
   woodpeckerAgent: { podLabels: L('woodpecker-agent', 'woodpecker') },
   rdevApi: { podLabels: L('rdev-api'), port: 8080 },
+  rdevApiDatabase: { kind: 'pods', namespace: 'databases', podLabels: { app: 'postgres' }, port: 5432 },
   apiServiceIp: '10.43.0.1',
   apiServerIps: ['10.0.0.11', '10.0.0.12'],
   extraDeniedCidrs: ['203.0.113.11/32'],
@@ -30,6 +31,7 @@ const dns = pod('kube-system', { 'k8s-app': 'kube-dns' });
 const pipeline = pod('builds', { 'app.kubernetes.io/name': 'woodpecker-pipeline' });
 const tenant = pod('projects', { app: 'web' });
 const postgres = pod('databases', { app: 'postgres' });
+const otherDatabasePod = pod('databases', { app: 'mysql' });
 const internet = ip('93.184.216.34');
 
 describe('PlatformNetworkPolicies', () => {
@@ -69,6 +71,15 @@ describe('PlatformNetworkPolicies', () => {
     ['rdev-api -> Cloudflare', rdev, internet, 443, true],
     ['rdev-api -> node public IP', rdev, ip('203.0.113.11'), 443, false],
     ['rdev-api -> metadata service', rdev, ip('169.254.169.254'), 80, false],
+    // rdev-api's database: exactly its pods (namespace + the Service's selector) on the database port
+    ['rdev-api -> its PostgreSQL', rdev, postgres, 5432, true],
+    ['rdev-api -> its PostgreSQL, another port', rdev, postgres, 5433, false],
+    ['rdev-api -> another pod of the database namespace', rdev, otherDatabasePod, 5432, false],
+    ['rdev-api -> a PostgreSQL port in a tenant namespace', rdev, pod('projects', { app: 'postgres' }), 5432, false],
+    ['rdev-api -> a private address on the database port', rdev, ip('10.0.1.50'), 5432, false],
+    ['rdev-api -> the internet on the database port', rdev, internet, 5432, false],
+    ['pipeline -> rdev-api\'s PostgreSQL', pipeline, postgres, 5432, false],
+    ['Zot -> rdev-api\'s PostgreSQL', zot, postgres, 5432, false],
     ['Zot -> internet', zot, internet, 443, false],
     ['every platform pod -> DNS', zot, dns, 53, true],
     ['pipeline -> Zot push', pipeline, zot, 5000, true],
@@ -94,6 +105,33 @@ describe('PlatformNetworkPolicies', () => {
     expect(allowed(out, gitea, ip('10.0.1.50'), 5432)).toBe(true);
     expect(allowed(out, gitea, ip('10.0.1.51'), 5432)).toBe(false);
     expect(allowed(out, gitea, postgres, 5432)).toBe(false);
+  });
+
+  it("reaches rdev-api's database by address, each a /32 or /128, and nothing wider", () => {
+    const out = synth((chart) =>
+      new PlatformNetworkPolicies(chart, 'platform', { ...props, rdevApiDatabase: { kind: 'addresses', addresses: ['10.0.1.50', '2001:db8::50'], port: 5432 } }),
+    );
+    const rule = out.find((o) => o.metadata.name === 'rdev-api').spec.egress.at(-1);
+    expect(rule).toEqual({ to: [{ ipBlock: { cidr: '10.0.1.50/32' } }, { ipBlock: { cidr: '2001:db8::50/128' } }], ports: [{ protocol: 'TCP', port: 5432 }] });
+    expect(allowed(out, rdev, ip('10.0.1.50'), 5432)).toBe(true);
+    expect(allowed(out, rdev, ip('2001:db8::50'), 5432)).toBe(true);
+    expect(allowed(out, rdev, ip('10.0.1.51'), 5432)).toBe(false);
+    expect(allowed(out, rdev, ip('10.0.1.50'), 22)).toBe(false);
+    expect(allowed(out, rdev, postgres, 5432)).toBe(false);
+    // the database port opens for rdev-api only (tenants: test/review/reachability.test.ts, with the tenant policies)
+    expect(allowed(out, gitea, ip('10.0.1.50'), 5432)).toBe(false);
+  });
+
+  it("fails when rdev-api's database would be selected too widely", () => {
+    expect(() => synth((chart) => new PlatformNetworkPolicies(chart, 'platform', { ...props, rdevApiDatabase: { kind: 'pods', namespace: 'databases', podLabels: {}, port: 5432 } }))).toThrow(
+      /^PlatformNetworkPolicies 'platform': rdevApiDatabase.podLabels \{\} is empty, which selects every pod of the namespace/,
+    );
+    expect(() => synth((chart) => new PlatformNetworkPolicies(chart, 'platform', { ...props, rdevApiDatabase: { kind: 'addresses', addresses: ['10.0.1.0/24'], port: 5432 } }))).toThrow(
+      /^PlatformNetworkPolicies 'platform': rdevApiDatabase.addresses '10.0.1.0\/24' is not an IP address/,
+    );
+    expect(() => synth((chart) => new PlatformNetworkPolicies(chart, 'platform', { ...props, rdevApiDatabase: { kind: 'addresses', addresses: [], port: 5432 } }))).toThrow(
+      /^PlatformNetworkPolicies 'platform': rdevApiDatabase.addresses \[\] is empty/,
+    );
   });
 
   it('matches the snapshot', () => {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { RdevApi, type RdevApiProps } from '../../constructs/rdev-api';
+import { dockerConfigJsonProblem } from '../../constructs/pull-secret';
 import { envOf, find, synth } from './fixture';
 
 const props: RdevApiProps = {
@@ -24,6 +25,7 @@ const props: RdevApiProps = {
   tlsIssuer: 'letsencrypt-http01',
   runtimeClassName: 'gvisor',
   cloudflareSecretName: 'cloudflare',
+  database: { host: 'postgres.databases.svc.cluster.local:5432', name: 'rdev', user: 'rdev', sslMode: 'disable' },
 };
 
 function build(p: RdevApiProps = props): { objects: ReturnType<typeof synth>; rdev: RdevApi } {
@@ -64,7 +66,7 @@ describe('RdevApi', () => {
     expect(envOf(container, 'CLOUDFLARE_ZONE_ID')).toEqual({ secretKeyRef: { name: 'cloudflare', key: 'zone-id' } });
     // The registry's push password comes from the registry's own Secret, which rdev-api does not declare.
     expect(envOf(container, 'REGISTRY_PASSWORD')).toEqual({ secretKeyRef: { name: 'zot-users', key: 'ci-password' } });
-    expect(rdev.secrets.map((s) => s.name)).toEqual(['rdev-api-credentials']);
+    expect(rdev.secrets.map((s) => s.name)).toEqual(['rdev-api-credentials', 'rdev-api-database']);
     const keys = rdev.secrets[0]?.keys.map((k) => [k.key, k.source]);
     expect(keys).toEqual([
       ['gitea-token', 'supply'],
@@ -94,9 +96,92 @@ describe('RdevApi', () => {
     expect(deployment.spec.template.spec.serviceAccountName).toBe('rdev-api');
   });
 
+  it('takes DATABASE_URL whole from the supplied Secret rdev-api-database, never from the ConfigMap', () => {
+    expect(envOf(container, 'DATABASE_URL')).toEqual({ secretKeyRef: { name: 'rdev-api-database', key: 'database-url' } });
+    expect(JSON.stringify(find(objects, 'ConfigMap', 'rdev-api-config'))).not.toMatch(/DATABASE|postgres/i);
+    const db = rdev.secrets.find((s) => s.name === 'rdev-api-database');
+    expect(db?.namespace).toBe('platform');
+    expect(db?.type ?? 'Opaque').toBe('Opaque');
+    expect(db?.keys.map((k) => [k.key, k.source])).toEqual([['database-url', 'supply']]);
+    // the help says the exact URL form and how to create the role and database
+    const help = db?.keys[0]?.help ?? '';
+    expect(help).toContain('postgres://rdev:<password, percent-encoded>@postgres.databases.svc.cluster.local:5432/rdev?sslmode=disable');
+    expect(help).toContain("CREATE ROLE rdev LOGIN PASSWORD '<password>'; CREATE DATABASE rdev OWNER rdev;");
+  });
+
+  it("checks a supplied DATABASE_URL against the region's database, never echoing it", () => {
+    const check = rdev.secrets.find((s) => s.name === 'rdev-api-database')?.keys[0]?.check;
+    if (!check) throw new Error('database-url has no check');
+    expect(check('postgres://rdev:s3cr%40t@postgres.databases.svc.cluster.local:5432/rdev?sslmode=disable')).toBeUndefined();
+    expect(check('postgresql://rdev:pw@Postgres.Databases.svc.cluster.local/rdev?sslmode=disable')).toBeUndefined(); // default port 5432, case
+    const cases: [string, RegExp][] = [
+      ['postgres://rdev:pw@10.0.0.9:5432/rdev?sslmode=disable', /^connects to 10\.0\.0\.9:5432, but rdev-api's NetworkPolicy allows only postgres\.databases\.svc\.cluster\.local:5432/],
+      ['postgres://rdev:pw@postgres.databases.svc.cluster.local:6432/rdev?sslmode=disable', /^connects to postgres\.databases\.svc\.cluster\.local:6432/],
+      ['postgres://admin:pw@postgres.databases.svc.cluster.local:5432/rdev?sslmode=disable', /^logs in as 'admin', not as the region's role 'rdev'/],
+      ['postgres://rdev@postgres.databases.svc.cluster.local:5432/rdev?sslmode=disable', /^has no password/],
+      ['postgres://rdev:pw@postgres.databases.svc.cluster.local:5432/gitea?sslmode=disable', /^names database 'gitea', not the region's 'rdev'/],
+      ['postgres://rdev:pw@postgres.databases.svc.cluster.local:5432/rdev', /^has sslmode unset, not the region's 'disable'/],
+      ['postgres://rdev:pw@postgres.databases.svc.cluster.local:5432/rdev?sslmode=prefer', /^has sslmode 'prefer'/],
+      ['mysql://rdev:pw@postgres.databases.svc.cluster.local:5432/rdev?sslmode=disable', /^has scheme 'mysql', not postgres/],
+      ['host=postgres dbname=rdev', /^is not a URL/],
+      ['postgres://rdev:50%@postgres.databases.svc.cluster.local:5432/rdev?sslmode=disable', /^is not percent-encoded correctly/],
+    ];
+    for (const [value, problem] of cases) {
+      const p = check(value);
+      expect(p, value).toMatch(problem);
+      expect(p).not.toContain(':pw@');
+      expect(p).not.toContain(value);
+    }
+  });
+
+  it('pulls a public image anonymously: no pull Secret, no reference', () => {
+    expect(deployment.spec.template.spec.imagePullSecrets).toBeUndefined();
+    expect(rdev.imagePullSecretName).toBeUndefined();
+    expect(rdev.secrets.some((s) => s.type === 'kubernetes.io/dockerconfigjson')).toBe(false);
+  });
+
+  it('references the supplied kubernetes.io/dockerconfigjson Secret rdev-api-pull when the image is private', () => {
+    const { objects: out, rdev: r } = build({ ...props, privateImage: true });
+    const spec = find(out, 'Deployment', 'rdev-api').spec.template.spec;
+    expect(spec.imagePullSecrets).toEqual([{ name: 'rdev-api-pull' }]);
+    const pull = r.secrets.find((s) => s.name === 'rdev-api-pull');
+    expect(pull).toMatchObject({ namespace: 'platform', type: 'kubernetes.io/dockerconfigjson' });
+    expect(pull?.keys.map((k) => [k.key, k.source])).toEqual([['.dockerconfigjson', 'supply']]);
+    expect(pull?.keys[0]?.help).toContain('read:packages');
+    expect(pull?.keys[0]?.help).toContain('{"auths":{"ghcr.io":{"auth":"<base64 of user:token>"}}}');
+    const check = pull?.keys[0]?.check;
+    const auth = Buffer.from('robot:ghp_token').toString('base64');
+    expect(check?.(`{"auths":{"ghcr.io":{"auth":"${auth}"}}}`)).toBeUndefined();
+    expect(check?.(`{"auths":{"https://ghcr.io":{"username":"robot","password":"ghp_token"}}}`)).toBeUndefined();
+    expect(check?.(`{"auths":{"docker.io":{"auth":"${auth}"}}}`)).toMatch(/^has no credentials for ghcr\.io in "auths"/);
+    expect(check?.('{"auths":{"ghcr.io":{"auth":"bm9jb2xvbg=="}}}')).toMatch(/^has an "auth" for ghcr\.io that is not base64 of user:token/);
+    expect(check?.('{"ghcr.io":{}}')).toMatch(/^has no "auths" object/);
+    expect(check?.('ghp_token')).toMatch(/^is not JSON/);
+    expect(check?.('ghp_token')).not.toContain('ghp_token');
+  });
+
+  it('knows Docker Hub by its several names in a dockerconfigjson', () => {
+    const auth = Buffer.from('u:t').toString('base64');
+    expect(dockerConfigJsonProblem(`{"auths":{"https://index.docker.io/v1/":{"auth":"${auth}"}}}`, 'docker.io')).toBeUndefined();
+    expect(dockerConfigJsonProblem(`{"auths":{"ghcr.io/orchard9":{"auth":"${auth}"}}}`, 'ghcr.io')).toBeUndefined();
+  });
+
+  it('probes its health route: a startup allowance for migrations, liveness without the database, readiness on /health', () => {
+    // startup: the port, every 5 s for 300 s (rdev-api migrates its database before it listens)
+    expect(container.startupProbe).toEqual({ tcpSocket: { port: 'http' }, periodSeconds: 5, timeoutSeconds: 3, failureThreshold: 60 });
+    // liveness must not depend on the database (a PostgreSQL outage would restart every replica): the port only
+    expect(container.livenessProbe).toEqual({ tcpSocket: { port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+    expect(container.livenessProbe.httpGet).toBeUndefined();
+    // readiness may: the seeds' health route, with the seeds' 5 s health-check timeout
+    expect(container.readinessProbe).toEqual({ httpGet: { path: '/health', port: 'http' }, periodSeconds: 10, timeoutSeconds: 5, failureThreshold: 3 });
+    expect(container.ports).toEqual([{ name: 'http', containerPort: 8080, protocol: 'TCP' }]);
+    const longer = find(build({ ...props, startupSeconds: 900 }).objects, 'Deployment', 'rdev-api').spec.template.spec.containers[0];
+    expect(longer.startupProbe.failureThreshold).toBe(180);
+  });
+
   it('is hardened and probed', () => {
     expect(container.securityContext).toMatchObject({ readOnlyRootFilesystem: true, allowPrivilegeEscalation: false, runAsNonRoot: true });
-    expect(container.livenessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/health', port: 'http' });
     expect(deployment.metadata.labels['app.kubernetes.io/version']).toBe('v0.10.25');
     expect(find(objects, 'Ingress', 'rdev-api').spec.rules[0].http.paths[0].backend.service.port.number).toBe(8080);
   });
@@ -119,6 +204,15 @@ describe('RdevApi', () => {
     expect(() => build({ ...props, registryUsername: 'ci:x' })).toThrow(/^RdevApi 'rdev-api': registryUsername 'ci:x' is not a valid registry user name/);
     expect(() => build({ ...props, registryPasswordSecretName: 'Zot Users' })).toThrow(/^RdevApi 'rdev-api': registryPasswordSecretName 'Zot Users' is not a valid object name/);
     expect(() => build({ ...props, registryPasswordSecretKey: 'ci password' })).toThrow(/^RdevApi 'rdev-api': registryPasswordSecretKey 'ci password' is not a valid Secret key/);
+  });
+
+  it('fails when the database settings are malformed', () => {
+    const db = props.database;
+    expect(() => build({ ...props, database: { ...db, host: 'postgres' } })).toThrow(/^RdevApi 'rdev-api': database.host 'postgres' is not host:port/);
+    expect(() => build({ ...props, database: { ...db, name: 'rdev db' } })).toThrow(/^RdevApi 'rdev-api': database.name 'rdev db' is not a plain PostgreSQL identifier/);
+    expect(() => build({ ...props, database: { ...db, user: 'rdev@x' } })).toThrow(/^RdevApi 'rdev-api': database.user 'rdev@x' is not a plain PostgreSQL identifier/);
+    expect(() => build({ ...props, database: { ...db, sslMode: 'prefer' as never } })).toThrow(/^RdevApi 'rdev-api': database.sslMode 'prefer' is not an sslmode the Go PostgreSQL drivers accept/);
+    expect(() => build({ ...props, startupSeconds: 5 })).toThrow(/^RdevApi 'rdev-api': startupSeconds 5 is not a whole number of seconds from 10 to 3600/);
   });
 
   it('fails when a URL is not http(s)', () => {
