@@ -31,11 +31,11 @@ export function checkRdevApiDatabase(def: Rec, c: IssueSink): void {
   const addresses = arr(db.addresses);
   const sslMode = str(db.sslMode);
 
-  if (host.kind !== 'service') {
+  if (host.kind === 'address' || host.kind === 'name') {
     if (db.podLabels !== undefined) c.add([...PATH, 'podLabels'], db.podLabels, `is only for an in-cluster Service, and host ${hostText} is not one`, 'no podLabels', 'remove podLabels, or write the host as <service>.<namespace>.svc.cluster.local:<port>');
     if (db.podPort !== undefined) c.add([...PATH, 'podPort'], db.podPort, `is only for an in-cluster Service, and host ${hostText} is not one`, 'no podPort', 'remove podPort');
   }
-  if (host.kind !== 'name' && db.addresses !== undefined) {
+  if ((host.kind === 'address' || host.kind === 'service') && db.addresses !== undefined) {
     c.add([...PATH, 'addresses'], db.addresses, `is only for a DNS name outside the cluster, and host ${hostText} is ${host.kind === 'address' ? 'an address itself' : 'in the cluster'}`, 'no addresses', 'remove addresses');
   }
 

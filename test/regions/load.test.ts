@@ -83,7 +83,18 @@ describe('shipped regions', () => {
     expect(r.versions).toEqual(DEFAULT_VERSIONS);
     expect(p.zot).toEqual({ host: 'registry.threesix.example', storageSize: '50Gi', gcDelay: '1h', dedupe: true });
     expect(p.woodpecker).toMatchObject({ host: 'ci.threesix.example', agentReplicas: 2, buildVolumeSize: '10Gi', storageSize: '5Gi' });
-    expect(p.rdevApi).toEqual({ host: 'rdev.threesix.example', replicas: 2 });
+    expect(p.rdevApi).toEqual({
+      host: 'rdev.threesix.example',
+      replicas: 2,
+      database: {
+        host: 'postgres.databases.svc.cluster.local:5432',
+        podLabels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgres' },
+        name: 'rdev',
+        user: 'rdev',
+        sslMode: 'disable',
+      },
+      privateImage: true,
+    });
   });
 
   it('loads us-east-1 with its own values kept', async () => {
@@ -96,7 +107,12 @@ describe('shipped regions', () => {
     expect(r.platform.gitea.database).toEqual({ type: 'sqlite3' });
     expect(r.platform.zot.storageSize).toBe('30Gi');
     expect(r.platform.woodpecker.agentReplicas).toBe(1);
-    expect(r.platform.rdevApi).toEqual({ host: 'rdev.threesix-us.example', replicas: 1 });
+    expect(r.platform.rdevApi).toEqual({
+      host: 'rdev.threesix-us.example',
+      replicas: 1,
+      database: { host: '10.0.0.50:5432', name: 'rdev', user: 'rdev', sslMode: 'require' },
+      privateImage: false,
+    });
   });
 
   it('loads all regions in name order', async () => {
