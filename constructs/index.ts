@@ -17,6 +17,7 @@ export * from './platform-network-policies';
 export * from './rdev-api';
 export * from './region-opt-ins';
 export * from './secret-requirement';
+export * from './secret-value-check';
 export * from './tenant-isolation';
 export * from './tls-ingress';
 export * from './woodpecker';

@@ -71,6 +71,6 @@ export function pullSecretRequirement(name: string, namespace: string, image: st
     namespace,
     type: DOCKER_CONFIG_JSON_TYPE,
     description: `credentials to pull ${what}'s image from ${registry} (kubernetes.io/dockerconfigjson)`,
-    keys: [{ key: DOCKER_CONFIG_JSON_KEY, source: 'supply', help: pullSecretHelp(image), check: (value) => dockerConfigJsonProblem(value, registry) }],
+    keys: [{ key: DOCKER_CONFIG_JSON_KEY, source: 'supply', help: pullSecretHelp(image), check: { kind: 'dockerconfigjson', registry } }],
   };
 }

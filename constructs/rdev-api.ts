@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CLOUDFLARE_TOKEN_KEY, CLOUDFLARE_ZONE_KEY } from './cloudflare-secret';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPinnedImage, checkPort, checkPositiveInteger, fail } from './construct-error';
-import { DATABASE_SSL_MODES, databaseUrlForm, databaseUrlProblem, type DatabaseUrlExpectation } from './database-url';
+import { DATABASE_SSL_MODES, databaseUrlForm, type DatabaseUrlExpectation } from './database-url';
 import { appLabels, selectorLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
 import { pullSecretRequirement } from './pull-secret';
@@ -210,7 +210,7 @@ export class RdevApi extends Construct {
               `the whole URL, ${databaseUrlForm(db)} (percent-encode the password: @ is %40, : is %3A, / is %2F, % is %25). ` +
               `Create the role and database as a PostgreSQL superuser: CREATE ROLE ${db.user} LOGIN PASSWORD '<password>'; CREATE DATABASE ${db.name} OWNER ${db.user}; ` +
               '(rdev-api creates its tables itself on start). npm run secrets checks host, database, role and sslmode against the region',
-            check: (value) => databaseUrlProblem(value, db),
+            check: { kind: 'database-url', database: { host: db.host, name: db.name, user: db.user, sslMode: db.sslMode } },
           },
         ],
       },

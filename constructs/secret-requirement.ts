@@ -1,3 +1,5 @@
+import type { DatabaseUrlExpectation } from './database-url';
+
 /**
  * A Secret that a construct references but never contains. Synth turns these into
  * Kustomize secretGenerator entries over env files in dist/<region>/secrets/ (git-ignored);
@@ -16,11 +18,16 @@ export interface SecretKeyRequirement {
   /** For supplied values: where to get it (shown by `npm run secrets`). */
   readonly help?: string;
   /**
-   * For supplied values: what `npm run secrets` checks a present value against; returns the problem (phrased to
-   * follow "the value ...", never containing the value) or undefined when it is fine. @default no check
+   * For supplied values: what `npm run secrets` checks a present value against (plain data, judged by
+   * constructs/secret-value-check.ts secretValueProblem). @default no check
    */
-  readonly check?: (value: string) => string | undefined;
+  readonly check?: SecretValueCheck;
 }
+
+/** A check of a supplied value: a DATABASE_URL against the region's database, a pull Secret against a registry. */
+export type SecretValueCheck =
+  | { readonly kind: 'database-url'; readonly database: DatabaseUrlExpectation }
+  | { readonly kind: 'dockerconfigjson'; readonly registry: string };
 
 export interface SecretRequirement {
   /** Secret name (no hash suffix: the generator disables it). */

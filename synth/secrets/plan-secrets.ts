@@ -6,6 +6,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { SecretKeyRequirement, SecretRequirement } from '../../constructs/secret-requirement';
+import { secretValueProblem } from '../../constructs/secret-value-check';
 import { placeholderLine, parseEnvFile } from './env-file';
 
 export type KeyStatus =
@@ -69,7 +70,7 @@ export function planSecretFile(
     const entry = parsed.entries.get(requirement.key);
     if (entry) {
       if (entry.value === '') return { requirement, status: 'empty' };
-      const problem = entry.value !== undefined ? requirement.check?.(entry.value) : undefined;
+      const problem = entry.value !== undefined && requirement.check ? secretValueProblem(requirement.check, entry.value) : undefined;
       return problem !== undefined ? { requirement, status: 'invalid', problem } : { requirement, status: 'present' };
     }
     if (requirement.source === 'generate' && !options.check) {

@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { RdevApi, type RdevApiProps } from '../../constructs/rdev-api';
 import { dockerConfigJsonProblem } from '../../constructs/pull-secret';
+import type { SecretValueCheck } from '../../constructs/secret-requirement';
+import { secretValueProblem } from '../../constructs/secret-value-check';
+
+/** A requirement's check as a function of the value. */
+function checker(check: SecretValueCheck | undefined): (value: string) => string | undefined {
+  if (!check) throw new Error('the key has no check');
+  return (value) => secretValueProblem(check, value);
+}
 import { envOf, find, synth } from './fixture';
 
 const props: RdevApiProps = {
@@ -110,8 +118,7 @@ describe('RdevApi', () => {
   });
 
   it("checks a supplied DATABASE_URL against the region's database, never echoing it", () => {
-    const check = rdev.secrets.find((s) => s.name === 'rdev-api-database')?.keys[0]?.check;
-    if (!check) throw new Error('database-url has no check');
+    const check = checker(rdev.secrets.find((s) => s.name === 'rdev-api-database')?.keys[0]?.check);
     expect(check('postgres://rdev:s3cr%40t@postgres.databases.svc.cluster.local:5432/rdev?sslmode=disable')).toBeUndefined();
     expect(check('postgresql://rdev:pw@Postgres.Databases.svc.cluster.local/rdev?sslmode=disable')).toBeUndefined(); // default port 5432, case
     const cases: [string, RegExp][] = [
@@ -149,15 +156,15 @@ describe('RdevApi', () => {
     expect(pull?.keys.map((k) => [k.key, k.source])).toEqual([['.dockerconfigjson', 'supply']]);
     expect(pull?.keys[0]?.help).toContain('read:packages');
     expect(pull?.keys[0]?.help).toContain('{"auths":{"ghcr.io":{"auth":"<base64 of user:token>"}}}');
-    const check = pull?.keys[0]?.check;
+    const check = checker(pull?.keys[0]?.check);
     const auth = Buffer.from('robot:ghp_token').toString('base64');
-    expect(check?.(`{"auths":{"ghcr.io":{"auth":"${auth}"}}}`)).toBeUndefined();
-    expect(check?.(`{"auths":{"https://ghcr.io":{"username":"robot","password":"ghp_token"}}}`)).toBeUndefined();
-    expect(check?.(`{"auths":{"docker.io":{"auth":"${auth}"}}}`)).toMatch(/^has no credentials for ghcr\.io in "auths"/);
-    expect(check?.('{"auths":{"ghcr.io":{"auth":"bm9jb2xvbg=="}}}')).toMatch(/^has an "auth" for ghcr\.io that is not base64 of user:token/);
-    expect(check?.('{"ghcr.io":{}}')).toMatch(/^has no "auths" object/);
-    expect(check?.('ghp_token')).toMatch(/^is not JSON/);
-    expect(check?.('ghp_token')).not.toContain('ghp_token');
+    expect(check(`{"auths":{"ghcr.io":{"auth":"${auth}"}}}`)).toBeUndefined();
+    expect(check(`{"auths":{"https://ghcr.io":{"username":"robot","password":"ghp_token"}}}`)).toBeUndefined();
+    expect(check(`{"auths":{"docker.io":{"auth":"${auth}"}}}`)).toMatch(/^has no credentials for ghcr\.io in "auths"/);
+    expect(check('{"auths":{"ghcr.io":{"auth":"bm9jb2xvbg=="}}}')).toMatch(/^has an "auth" for ghcr\.io that is not base64 of user:token/);
+    expect(check('{"ghcr.io":{}}')).toMatch(/^has no "auths" object/);
+    expect(check('ghp_token')).toMatch(/^is not JSON/);
+    expect(check('ghp_token')).not.toContain('ghp_token');
   });
 
   it('knows Docker Hub by its several names in a dockerconfigjson', () => {
