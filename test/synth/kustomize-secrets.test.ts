@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
@@ -106,12 +106,61 @@ describe.each(names)('region %s', (name) => {
     const proof = await plantSentinel(join(work, name));
     const check = await runCli('secrets', [name, '--dist', work, '--check']);
     expect(check.code).toBe(1);
-    expect(check.stdout).toMatch(/secret values missing or empty/);
+    expect(check.stdout).toMatch(/secret values missing, empty or invalid/);
     expect(await untouched(proof)).toEqual([]); // --check writes nothing, not even the missing env files
     await rm(join(work, name, proof.sentinel));
     const again = await runCli('secrets', [name, '--dist', work]);
     expect(await envValues(join(work, name, 'secrets'))).toEqual(generated.get(name)); // re-run keeps values
     for (const value of generated.get(name)?.values() ?? []) expect(again.stdout + again.stderr).not.toContain(value);
+  });
+});
+
+describe("rdev-api's supplied Secrets (eu-central-1: private image)", () => {
+  const name = 'eu-central-1';
+  const url = 'postgres://rdev:s3cr%40t-pw@postgres.databases.svc.cluster.local:5432/rdev?sslmode=disable';
+  const dockerconfig = `{"auths":{"ghcr.io":{"auth":"${Buffer.from('robot:ghp_pulltoken123').toString('base64')}"}}}`;
+  let dist: string;
+
+  beforeAll(async () => {
+    dist = join(work, 'supplied');
+    await cp(join(work, name), join(dist, name), { recursive: true });
+    const secrets = join(dist, name, 'secrets');
+    await writeFile(join(secrets, 'rdev-api-database.env'), `${await readFile(join(secrets, 'rdev-api-database.env'), 'utf8')}database-url=${url}\n`, { mode: 0o600 });
+    await writeFile(join(secrets, 'rdev-api-pull.env'), `${await readFile(join(secrets, 'rdev-api-pull.env'), 'utf8')}.dockerconfigjson=${dockerconfig}\n`, { mode: 0o600 });
+  }, 60_000);
+
+  it('kubectl kustomize makes rdev-api-pull a kubernetes.io/dockerconfigjson Secret with the key .dockerconfigjson, and DATABASE_URL verbatim', { timeout: 120_000 }, async () => {
+    const { stdout } = await exec('kubectl', ['kustomize', join(dist, name)], { maxBuffer: 32 * 1024 * 1024 });
+    const objects = parseAllDocuments(stdout).map((d) => d.toJS() as { kind: string; type?: string; metadata: { name: string; namespace?: string }; data?: Record<string, string>; spec?: { template: { spec: { imagePullSecrets?: { name: string }[]; containers: { env: { name: string; valueFrom?: { secretKeyRef?: { name: string; key: string } } }[] }[] } } } });
+    const pull = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'rdev-api-pull');
+    expect(pull?.type).toBe('kubernetes.io/dockerconfigjson');
+    expect(pull?.metadata.namespace).toBe('platform');
+    expect(Object.keys(pull?.data ?? {})).toEqual(['.dockerconfigjson']);
+    expect(Buffer.from(pull?.data?.['.dockerconfigjson'] ?? '', 'base64').toString('utf8')).toBe(dockerconfig);
+    const db = objects.find((o) => o.kind === 'Secret' && o.metadata.name === 'rdev-api-database');
+    expect(db?.type).toBe('Opaque');
+    expect(Buffer.from(db?.data?.['database-url'] ?? '', 'base64').toString('utf8')).toBe(url);
+    const deployment = objects.find((o) => o.kind === 'Deployment' && o.metadata.name === 'rdev-api');
+    expect(deployment?.spec?.template.spec.imagePullSecrets).toEqual([{ name: 'rdev-api-pull' }]);
+    expect(deployment?.spec?.template.spec.containers[0]?.env.find((e) => e.name === 'DATABASE_URL')?.valueFrom?.secretKeyRef).toEqual({ name: 'rdev-api-database', key: 'database-url' });
+  });
+
+  it('npm run secrets accepts both values, then refuses a URL that points elsewhere, never printing it', { timeout: 120_000 }, async () => {
+    const ok = await runCli('secrets', [name, '--dist', dist, '--check']);
+    expect(ok.stdout).toMatch(/ database-url +supplied +present/);
+    expect(ok.stdout).toMatch(/ \.dockerconfigjson +supplied +present/);
+    expect(ok.stdout).not.toMatch(/INVALID/);
+    const file = join(dist, name, 'secrets', 'rdev-api-database.env');
+    const bad = 'postgres://rdev:hunter2-pw@10.0.9.9:5432/rdev?sslmode=disable';
+    await writeFile(file, (await readFile(file, 'utf8')).replace(url, bad), { mode: 0o600 });
+    const refused = await runCli('secrets', [name, '--dist', dist, '--check']);
+    expect(refused.code).toBe(1);
+    expect(refused.stdout).toMatch(/ database-url +supplied +INVALID: the value connects to 10\.0\.9\.9:5432, but rdev-api's NetworkPolicy allows only postgres\.databases\.svc\.cluster\.local:5432/);
+    expect(refused.stdout + refused.stderr).not.toContain('hunter2-pw');
+    expect(refused.stdout + refused.stderr).not.toContain('ghp_pulltoken123');
+    // a run without --check leaves the refused value as the person wrote it
+    await runCli('secrets', [name, '--dist', dist]);
+    expect(await readFile(file, 'utf8')).toContain(bad);
   });
 });
 

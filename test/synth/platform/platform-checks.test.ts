@@ -93,6 +93,46 @@ describe('platform model check: the defects of issue 8, reintroduced', () => {
     expect(out.some((m) => /rdev-api tenant pods .* 'zot\.platform\.svc\.cluster\.local:5000\/.*' names registry 'zot\.platform\.svc\.cluster\.local:5000', which the nodes' containerd cannot resolve .* ImagePullBackOff/.test(m) && /fix: mirror 'zot\.platform\.svc\.cluster\.local:5000' to the registry's public https host in \/etc\/rancher\/k3s\/registries\.yaml/.test(m))).toBe(true);
   });
 
+  it("3c. a private rdev-api image without its pull Secret: the registry refuses the kubelet's anonymous pull", async () => {
+    const r = await region();
+    expect(r.platform.rdevApi.privateImage).toBe(true);
+    const m = editObjects(manifests(r), (o) => {
+      if (o.kind === 'Deployment' && o.metadata.name === 'rdev-api') delete ((o.spec as Record<string, Record<string, Record<string, unknown>>>).template!.spec!).imagePullSecrets;
+    });
+    const out = messages(m);
+    expect(out).toHaveLength(1);
+    expect(out[0]).toMatch(/Deployment platform\/rdev-api .*pulls ghcr\.io\/orchard9\/rdev-api:v[0-9.]+, which the region says needs credentials \(platform\.rdevApi\.privateImage\), without a kubernetes\.io\/dockerconfigjson pull Secret .*ImagePullBackOff/);
+    expect(out[0]).toMatch(/fix: reference the pull Secret from the pod spec/);
+  });
+
+  it('3d. the pull Secret on the ServiceAccount serves as well; a reference to an undeclared or Opaque Secret does not', async () => {
+    const r = await region();
+    const viaAccount = editObjects(manifests(r), (o) => {
+      if (o.kind === 'Deployment' && o.metadata.name === 'rdev-api') delete ((o.spec as Record<string, Record<string, Record<string, unknown>>>).template!.spec!).imagePullSecrets;
+      if (o.kind === 'ServiceAccount' && o.metadata.name === 'rdev-api') (o as Record<string, unknown>).imagePullSecrets = [{ name: 'rdev-api-pull' }];
+    });
+    expect(messages(viaAccount)).toEqual([]);
+    const renamed = editObjects(manifests(r), (o) => {
+      if (o.kind === 'Deployment' && o.metadata.name === 'rdev-api') ((o.spec as Record<string, Record<string, Record<string, unknown>>>).template!.spec!).imagePullSecrets = [{ name: 'regcred' }];
+    });
+    const out = messages(renamed);
+    expect(out.some((x) => /imagePullSecrets 'regcred' names pull Secret platform\/regcred, which no secretGenerator entry declares/.test(x))).toBe(true);
+    expect(out.some((x) => /without a kubernetes\.io\/dockerconfigjson pull Secret/.test(x))).toBe(true);
+    const opaque = editObjects(manifests(r), (o) => {
+      if (o.kind === 'Deployment' && o.metadata.name === 'rdev-api') ((o.spec as Record<string, Record<string, Record<string, unknown>>>).template!.spec!).imagePullSecrets = [{ name: 'rdev-api-credentials' }];
+    });
+    expect(messages(opaque).some((x) => /names pull Secret platform\/rdev-api-credentials, whose type is Opaque/.test(x))).toBe(true);
+  });
+
+  it('3e. a public rdev-api image needs no pull Secret (us-east-1 pulls anonymously)', async () => {
+    const r = await region('us-east-1');
+    expect(r.platform.rdevApi.privateImage).toBe(false);
+    const m = manifests(r);
+    expect(m.secrets.some((x) => x.type === 'kubernetes.io/dockerconfigjson')).toBe(false);
+    expect(JSON.stringify(m.files)).not.toContain('imagePullSecrets');
+    expect(messages(m)).toEqual([]);
+  });
+
   it('3b. a mirror whose endpoint no Ingress serves is refused', async () => {
     const r = await region();
     const s = k3sClusterSettings(r);

@@ -37,6 +37,23 @@ describe('planSecretFile', () => {
     expect(plan.content).toBeUndefined();
   });
 
+  it('checks a supplied value against its requirement and reports it invalid, without the value', () => {
+    const secret = {
+      name: 'rdev-api-database',
+      namespace: 'platform',
+      description: 'DATABASE_URL',
+      keys: [{ key: 'database-url', source: 'supply' as const, check: { kind: 'database-url' as const, database: { host: '10.0.0.50:5432', name: 'rdev', user: 'rdev', sslMode: 'require' as const } } }],
+    };
+    const good = planSecretFile(secret, 'us-east-1', 'database-url=postgres://rdev:pa%3Ass@10.0.0.50:5432/rdev?sslmode=require\n', { check: true });
+    expect(good.keys.map((k) => k.status)).toEqual(['present']);
+    const bad = planSecretFile(secret, 'us-east-1', 'database-url=postgres://rdev:hunter2@10.0.0.51:5432/rdev?sslmode=require\n', { check: false });
+    expect(bad.keys.map((k) => [k.status, k.problem])).toEqual([
+      ['invalid', "connects to 10.0.0.51:5432, but rdev-api's NetworkPolicy allows only 10.0.0.50:5432 (platform.rdevApi.database.host); expected postgres://rdev:<password, percent-encoded>@10.0.0.50:5432/rdev?sslmode=require"],
+    ]);
+    expect(bad.content).toBeUndefined(); // an invalid value is reported, never rewritten
+    expect(JSON.stringify(bad.keys)).not.toContain('hunter2');
+  });
+
   it('parses env files like kustomize: leading space dropped, comments skipped, split at the first =', () => {
     const parsed = parseEnvFile('  a=b=c\n#x=1\n# y=\nbare\n');
     expect([...parsed.entries.values()].map((e) => [e.key, e.value])).toEqual([
