@@ -149,6 +149,29 @@ describe('reachability of the shipped regions (synthesized into a temp dir)', { 
     );
   });
 
+  it("shows rdev-api reaching exactly its database, and nobody else reaching it", () => {
+    const eu = reports.find((r) => r.region === 'eu-central-1')!;
+    const db = 'databases/{app.kubernetes.io/instance=postgres,app.kubernetes.io/name=postgresql}';
+    expect(eu.endpoints).toContainEqual({ id: db, role: 'platform' });
+    expect(formatPortSet(ports(eu, 'platform/rdev-api', db)!)).toBe('tcp/5432');
+    // any other pod of the database namespace: not rdev-api's (Gitea's own rule is namespace-wide)
+    expect(ports(eu, 'platform/rdev-api', 'databases/*')).toBeUndefined();
+    for (const from of ['platform/zot', 'platform/woodpecker-server', 'platform/woodpecker-agent', 'builds/*', 'tenant-a/*', 'other-tenant/*']) {
+      expect(ports(eu, from, db), from).toBeUndefined();
+    }
+    // pods outside dist are destinations only
+    expect(eu.flows.some((f) => f.from === db)).toBe(false);
+    const tenantToDb = eu.checks.find((c) => c.from === 'tenant-a/*' && c.to === db);
+    expect(tenantToDb).toMatchObject({ description: 'a tenant cannot reach platform pods', ok: true });
+
+    const us = reports.find((r) => r.region === 'us-east-1')!;
+    expect(us.endpoints).toContainEqual({ id: 'address 10.0.0.50', role: 'private' });
+    expect(formatPortSet(ports(us, 'platform/rdev-api', 'address 10.0.0.50')!)).toBe('tcp/5432');
+    expect(ports(us, 'platform/gitea', 'address 10.0.0.50')).toBeUndefined();
+    expect(ports(us, 'builds/*', 'address 10.0.0.50')).toBeUndefined();
+    expect(us.checks.find((c) => c.from === 'tenant-a/*' && c.to === 'address 10.0.0.50')).toMatchObject({ description: 'a tenant cannot reach private ranges', ok: true });
+  });
+
   it('npm run reachability prints the report and exits 0', () => {
     const r = runCli('reachability', ['--dist', out, 'eu-central-1']);
     expect(r.status).toBe(0);
