@@ -9,13 +9,16 @@
  * what `--check` reported and what the first run did (step by step, status and summary). Before the lab: the CLI start
  * cost (`play --help`: node alone, the compile cache, tsx, npm run) and a whole-process synth of every region.
  *
- *   node --import ./tools/ts/register.mjs bench/play.ts [--sizes 1,5,10,20] [--reps 1] [--start-reps 5] [--keep]
+ * With --profile, one more no-change re-run per size runs under `node --cpu-prof` and its self time is printed by owner
+ * (package, repository folder, node internals; bench/cpu-profile.ts), the main thread and the module-hooks thread.
+ *
+ *   node --import ./tools/ts/register.mjs bench/play.ts [--sizes 1,5,10,20] [--reps 1] [--start-reps 5] [--keep] [--profile]
  *
  * Brings up its own lab (`bench-play`, as many hosts as the largest size) and takes it down unless --keep. It loads
  * the machine's 2 cores heavily with 20 hosts: run it alone (under the lab lock when others share the machine).
  */
 import { spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -25,6 +28,7 @@ import { loadRegion } from '../regions/load';
 import benchPlay from '../playbooks/bench-play';
 import type { RunEvent } from '../playbooks/core';
 import { inventoryFromRegion } from '../playbooks/inventory';
+import { summarize, table } from './cpu-profile';
 
 const REPO = fileURLToPath(new URL('..', import.meta.url));
 const LOADER = ['--import', './tools/ts/register.mjs'];
@@ -103,7 +107,7 @@ async function startCost(reps: number): Promise<string[]> {
 
 async function main(): Promise<void> {
   const { values } = parseArgs({
-    options: { sizes: { type: 'string', default: '1,5,10,20' }, reps: { type: 'string', default: '1' }, 'start-reps': { type: 'string', default: '5' }, keep: { type: 'boolean', default: false } },
+    options: { sizes: { type: 'string', default: '1,5,10,20' }, reps: { type: 'string', default: '1' }, 'start-reps': { type: 'string', default: '5' }, keep: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
   });
   const sizes = values.sizes.split(',').map(Number);
   const reps = Number(values.reps);
@@ -122,6 +126,7 @@ async function main(): Promise<void> {
     const rows: string[] = [];
     const diffs: string[] = [];
     const profile: string[] = [];
+    const cpu: string[] = [];
     for (const n of sizes) {
       const hosts = inventory.hosts.slice(0, n);
       const hostsFile = join(work, `hosts-${n}.json`);
@@ -154,6 +159,18 @@ async function main(): Promise<void> {
         }
         process.stderr.write(`  n=${n} rep ${rep + 1}: raw ${m.raw.at(-1)!.toFixed(0)} ms, ideal ${m.ideal.at(-1)!.toFixed(0)} ms, check ${m.check.at(-1)!.toFixed(0)} ms, first ${m.first.at(-1)!.toFixed(0)} ms, re-run ${m.rerun.at(-1)!.toFixed(0)} ms\n`);
       }
+      if (values.profile) {
+        const dir = join(work, `prof-${n}`);
+        const { ms } = await timed('node', ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...LOADER, 'cli/play.ts', 'lab', 'bench-play', '--lab-dir', info.dir, '--limit', hosts.map((h) => h.name).join(','), '--log', join(work, `prof-${n}.ndjson`)]);
+        const files = readdirSync(dir).filter((f) => f.endsWith('.cpuprofile')).sort();
+        cpu.push(`no-change re-run on ${n} host(s) under --cpu-prof: ${sec(ms)} wall`);
+        for (const f of files) {
+          const s = summarize(JSON.parse(readFileSync(join(dir, f), 'utf8')) as Parameters<typeof summarize>[0]);
+          // CPU.<date>.<time>.<pid>.<thread>.<seq>.cpuprofile: thread 0 is the main thread
+          const thread = f.split('.')[4] === '0' ? 'main thread' : 'module hooks thread';
+          cpu.push(`  ${thread}: busy ${s.busy.toFixed(0)} ms of ${s.wall.toFixed(0)} ms: ${table(s.owners, 9).filter(([o]) => o !== '(idle)').map(([o, v]) => `${o} ${v.toFixed(0)}`).join(', ')}`);
+        }
+      }
       const [raw, ideal, first, rerun, check] = [median(m.raw), median(m.ideal), median(m.first), median(m.rerun), median(m.check)];
       rows.push(`| ${String(n).padStart(5)} | ${sec(raw).padStart(8)} | ${sec(ideal).padStart(8)} | ${sec(check).padStart(8)} | ${sec(first).padStart(8)} | ${`${(first / ideal).toFixed(2)}x`.padStart(13)} | ${sec(rerun).padStart(8)} | ${`${(rerun / raw).toFixed(2)}x`.padStart(12)} | ${`${rtFirst} / ${rtRerun}`.padStart(11)} |`);
     }
@@ -175,6 +192,7 @@ async function main(): Promise<void> {
       ...profile,
       '',
       `--check vs first run, every host and step (status and summary): ${diffs.length} difference(s)${diffs.length ? `\n  ${diffs.join('\n  ')}` : ''}`,
+      ...(cpu.length ? ['', 'CPU profile (self time in ms by owner, idle left out):', ...cpu] : []),
     );
     process.stdout.write(`${lines.join('\n')}\n`);
   } finally {

@@ -2,17 +2,19 @@
  * The shape check of a region definition: ajv (allErrors) against regions/region.schema.json, the single
  * source of the shape, with every ajv error turned into a one-line region issue.
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { cachedValidator } from './cached-validator';
 import schema from './region.schema.json';
 import { pathOf, type RegionIssue } from './region-error';
 
 let compiled: ValidateFunction | undefined;
 
-/** The compiled validator, built on first use (compiling costs a few milliseconds). */
+/**
+ * The compiled validator, built on first use. Compiling the schema costs ~200 ms of CPU, so it is compiled once per
+ * machine and kept as ajv standalone code (cached-validator.ts); a process that finds it there loads no ajv compiler.
+ */
 function validator(): ValidateFunction {
-  compiled ??= new Ajv({ allErrors: true, verbose: true, strict: true, allowUnionTypes: true, discriminator: true }).compile(
-    schema,
-  );
+  compiled ??= cachedValidator('region', schema, { allErrors: true, verbose: true, strict: true, allowUnionTypes: true, discriminator: true });
   return compiled;
 }
 
