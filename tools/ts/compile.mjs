@@ -37,10 +37,12 @@ function opts() {
   cached ??= { value: options() };
   return cached.value;
 }
+let keyPrefix;
 
 /** The cache path of a source text. */
 export function cachePath(source) {
-  const h = createHash('sha256').update(`esbuild ${ESBUILD_VERSION}\n${JSON.stringify(opts())}\n`).update(source).digest('hex');
+  keyPrefix ??= `esbuild ${ESBUILD_VERSION}\n${JSON.stringify(opts())}\n`;
+  const h = createHash('sha256').update(keyPrefix).update(source).digest('hex');
   return join(CACHE_DIR, h.slice(0, 2), `${h.slice(2)}.mjs`);
 }
 
