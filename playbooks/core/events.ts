@@ -36,6 +36,11 @@ export type RunEvent =
        * so a real run may plan differently; says which change. Absent when the plan is exact.
        */
       readonly uncertain?: string;
+      /**
+       * Check mode only: the task itself says its plan depends on what no probe of this host can see before the run
+       * (another host's state during the run, how long a wait takes), see unpredictable() in task.ts; says what.
+       */
+      readonly unpredictable?: string;
       readonly durationMs: number;
     }
   | { readonly type: 'host.unreachable'; readonly host: string; readonly error: string }

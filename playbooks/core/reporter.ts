@@ -85,7 +85,7 @@ export function createReporter(options: ReporterOptions): Reporter {
           const kind = event.handler ? 'handler ' : '';
           const detail = event.status === 'failed' || event.status === 'unreachable' ? (event.error ?? event.summary) : event.summary;
           // A check-mode plan that read what an earlier unpredictable change may alter: say so, the run may differ.
-          const caveat = event.uncertain ? ` (uncertain: planned against the host before that change: ${event.uncertain})` : '';
+          const caveat = `${event.unpredictable ? ` (cannot predict: ${event.unpredictable})` : ''}${event.uncertain ? ` (uncertain: planned against the host before that change: ${event.uncertain})` : ''}`;
           line(`${paint(c)(`${event.host} | ${label.toUpperCase()}`)} | ${kind}${event.task} | ${detail}${caveat}`);
         }
         if (event.diff) line(colorDiff(event.diff, tty));

@@ -29,11 +29,12 @@ export type Command = string | { readonly run: string; readonly display: string;
 
 export type Plan =
   /** Already in the desired state. */
-  | { readonly kind: 'ok'; readonly summary: string }
+  | { readonly kind: 'ok'; readonly summary: string; readonly unpredictable?: string }
   /** Not in the desired state: these commands (run in order, stopping at the first failure) converge it. */
   | {
       readonly kind: 'change';
       readonly summary: string;
+      readonly unpredictable?: string;
       readonly commands: readonly Command[];
       readonly diff?: string;
       readonly confirm?: Confirmation;
@@ -117,6 +118,17 @@ export function withPredictions(plan: Plan, predicts: readonly Effect[] | undefi
   if (plan.kind !== 'change') return plan;
   const { predicts: _old, ...rest } = plan;
   return predicts === undefined ? rest : { ...rest, predicts };
+}
+
+/**
+ * The same plan, marked as one a check run cannot predict: it depends on state no probe of this host can see before
+ * the run (what another host produces during the run, e.g. the seed server's join token; how long a service or
+ * another host takes to answer a wait). `why` says what it depends on. Check mode reports it with the step
+ * (`unpredictable` on the result, "cannot predict: ..." in the output), so a difference between `--check` and the
+ * run is announced, never silent; a real run ignores it.
+ */
+export function unpredictable(plan: Plan, why: string): Plan {
+  return plan.kind === 'skip' ? plan : { ...plan, unpredictable: why };
 }
 
 export function skip(summary: string): Plan {

@@ -6,7 +6,7 @@
  *
  *   step('Write the agent token', tokenFile, { path, token: () => cluster.secureAgent, from: 'the seed server' }), // on agents
  */
-import { change, ok, pathSubject, Secret, sh, touches, type Task } from '../core';
+import { change, ok, pathSubject, Secret, sh, touches, unpredictable, type Task } from '../core';
 import { fileProbes, planFile } from './file-spec';
 import { fileState } from './facts/file-state';
 
@@ -37,7 +37,10 @@ export const tokenFile: Task<TokenFileArgs> = {
       // Check mode on a new cluster gets here (the first server has not generated the token): it says what the run
       // will do there, a create; a real run with no token fails with `why`.
       const summary = s.kind === 'absent' ? `${a.path}: create (0600, content hidden)` : `write ${a.path} (token not readable yet)`;
-      return change(summary, [{ run: sh`printf '%s\n' ${why} >&2; exit 1`, display: `write ${a.path} (needs the token of ${a.from})` }], { predicts: [touches(pathSubject(a.path))] });
+      return unpredictable(
+        change(summary, [{ run: sh`printf '%s\n' ${why} >&2; exit 1`, display: `write ${a.path} (needs the token of ${a.from})` }], { predicts: [touches(pathSubject(a.path))] }),
+        `the token comes from ${a.from}, which writes it when k3s first starts there (later in the run)`,
+      );
     }
     const p = await planFile(host, { path: a.path, content: new Secret(`${token.reveal()}\n`), mode: '0600' });
     if (!p.changed) return ok(`${a.path} up to date (0600)`);

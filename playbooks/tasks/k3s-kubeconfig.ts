@@ -6,7 +6,7 @@
  */
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { change, defineFact, ok, registerSecret, sh, ValidationError, type Fact, type Task } from '../core';
+import { change, defineFact, ok, registerSecret, sh, unpredictable, ValidationError, type Fact, type Task } from '../core';
 
 export const K3S_ADMIN_KUBECONFIG = '/etc/rancher/k3s/k3s.yaml';
 
@@ -45,7 +45,10 @@ export const kubeconfig: Task<KubeconfigArgs> = {
     if (!a.localPath.startsWith('/')) throw new ValidationError(`k3s.kubeconfig: localPath '${a.localPath}' is not absolute`);
     const remote = await host.fact(remoteKubeconfig());
     if (remote === null) {
-      return change(`fetch the kubeconfig to ${a.localPath} (not on ${host.name} yet)`, [{ run: sh`test -s ${K3S_ADMIN_KUBECONFIG}`, display: `read ${K3S_ADMIN_KUBECONFIG}` }]);
+      return unpredictable(
+        change(`fetch the kubeconfig to ${a.localPath} (not on ${host.name} yet)`, [{ run: sh`test -s ${K3S_ADMIN_KUBECONFIG}`, display: `read ${K3S_ADMIN_KUBECONFIG}` }]),
+        `k3s writes ${K3S_ADMIN_KUBECONFIG} when it first starts (later in the run); its content is not known before`,
+      );
     }
     const want = rewriteKubeconfig(remote, a.serverUrl, a.name);
     registerSecret(want);

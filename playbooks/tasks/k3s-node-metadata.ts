@@ -4,7 +4,7 @@
  * so later changes of the region reach existing nodes only this way. Labels and taints not in the region are
  * left alone (other controllers own them).
  */
-import { change, defineFact, ok, sh, ValidationError, type Command, type Fact, type Task } from '../core';
+import { change, defineFact, ok, sh, unpredictable, ValidationError, type Command, type Fact, type Task } from '../core';
 
 export interface NodeTaint {
   readonly key: string;
@@ -85,8 +85,15 @@ export const nodeMetadata: Task<NodeMetadataArgs> = {
   probes: () => [liveNodes()],
   async plan(host, a) {
     const live = await host.fact(liveNodes());
+    const missing = live ? a.nodes.filter((n) => !live.has(n.name)).map((n) => n.name) : a.nodes.map((n) => n.name);
+    if (host.check && missing.length) {
+      // A check run before the cluster (or these nodes) exists: the nodes register when k3s starts on their hosts,
+      // later in the run, with the labels and taints of their config.yaml; what is left to reconcile then is unknown.
+      const commands = a.nodes.filter((n) => missing.includes(n.name)).flatMap((n) => nodeMetadataCommands(n, { labels: {}, taints: [] }));
+      const plan = commands.length ? change(`labels/taints of ${missing.join(', ')} (once registered)`, commands) : ok(`no labels or taints wanted on ${missing.join(', ')}`);
+      return unpredictable(plan, `${live ? `nodes ${missing.join(', ')} are` : 'the Kubernetes API is'} not there yet: they register when k3s starts (later in the run), with the labels and taints of their config`);
+    }
     if (!live) throw new ValidationError(`k3s.node-metadata on '${host.name}': 'k3s kubectl get nodes' failed (expected a running k3s server; is k3s up on ${host.name}?)`);
-    const missing = a.nodes.filter((n) => !live.has(n.name)).map((n) => n.name);
     if (missing.length) throw new ValidationError(`k3s.node-metadata on '${host.name}': nodes ${missing.join(', ')} are not registered (expected every host of the region as a node; check k3s/k3s-agent on them)`);
     const commands: Command[] = [];
     const touched: string[] = [];

@@ -13,7 +13,7 @@
 import { createCipheriv, createDecipheriv, randomBytes, scryptSync } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { change, defineFact, isSecret, ok, registerSecret, sh, skip, ValidationError, type Fact, type Task, type VarValue } from '../core';
+import { change, defineFact, isSecret, ok, registerSecret, sh, skip, unpredictable, ValidationError, type Fact, type Task, type VarValue } from '../core';
 
 const SCRYPT = { N: 1 << 15, r: 8, p: 1, maxmem: 64 * 1024 * 1024 };
 
@@ -96,7 +96,12 @@ export const tokenBackup: Task<TokenBackupArgs> = {
     }
     const passphrase = passphraseOf(host.vars, a.region);
     const token = await host.fact(serverToken(a.tokenFile));
-    if (token === null) return change(`back up the server token to ${a.localPath} (not on ${host.name} yet)`, [{ run: sh`test -s ${a.tokenFile}`, display: `read ${a.tokenFile}` }]);
+    if (token === null) {
+      return unpredictable(
+        change(`back up the server token to ${a.localPath} (not on ${host.name} yet)`, [{ run: sh`test -s ${a.tokenFile}`, display: `read ${a.tokenFile}` }]),
+        `${a.tokenFile} is generated on the host earlier in the run; whether the local backup then matches it is not known before`,
+      );
+    }
     if (existsSync(a.localPath) && decryptToken(readBackup(a.localPath), passphrase, `token backup ${a.localPath}`) === token) {
       return ok(`encrypted server token backup up to date at ${a.localPath}`);
     }

@@ -3,7 +3,7 @@
  * succeeds (checked from the host itself). Already true: ok. Otherwise the plan is a bounded wait loop that
  * fails the task with a clear message when the deadline passes. In check mode it reports what it would wait for.
  */
-import { change, defineFact, ok, predict, raw, sh, ValidationError, type Fact, type Task } from '../core';
+import { change, defineFact, ok, predict, raw, sh, unpredictable, ValidationError, type Fact, type Task } from '../core';
 
 export type WaitForArgs = (
   | { readonly port: number; readonly host?: string }
@@ -45,8 +45,13 @@ export const waitFor: Task<WaitForArgs> = {
     const { check, what } = condition(a);
     if (await host.fact(ready(a))) return ok(`${what} ready`);
     const loop = sh`deadline=$(( $(date +%s) + ${t} )); until { ${raw(check)}\n}; do if [ "$(date +%s)" -ge "$deadline" ]; then printf '%s\n' ${`timed out after ${t} s waiting for ${what}`} >&2; exit 1; fi; sleep ${every}; done`;
-    // Once the wait succeeded the condition held; it changes nothing on the host itself.
-    return change(`wait for ${what} (up to ${t} s)`, [{ run: `(\n${loop}\n)`, display: `wait up to ${t} s for ${what}` }], { predicts: [predict(ready(a), true)] });
+    // Once the wait succeeded the condition held; it changes nothing on the host itself. Whether the run has to wait
+    // at all depends on when the condition comes true (a service this run starts, another host): a check run cannot
+    // know, and says so.
+    return unpredictable(
+      change(`wait for ${what} (up to ${t} s)`, [{ run: `(\n${loop}\n)`, display: `wait up to ${t} s for ${what}` }], { predicts: [predict(ready(a), true)] }),
+      `${what} is not ready now; whether the run still has to wait depends on when it gets ready`,
+    );
   },
 };
 

@@ -1,8 +1,12 @@
-/** Plans of the k3s-related tasks from canned probes: binary download, service restarts, leftovers after reset. */
+/** Plans of the k3s-related tasks from canned probes: binary download, service restarts, leftovers after reset, check-mode markings. */
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
 import { inputsHash, k3sService } from '../../playbooks/tasks/k3s-service';
 import { verifyClean } from '../../playbooks/tasks/k3s-clean-check';
+import { tokenFile } from '../../playbooks/tasks/k3s-join-tokens';
+import { kubeconfig } from '../../playbooks/tasks/k3s-kubeconfig';
+import { nodeMetadata } from '../../playbooks/tasks/k3s-node-metadata';
+import { waitFor } from '../../playbooks/tasks/wait-for';
 import { sha512Download } from '../../playbooks/tasks/sha512-download';
 import { verifiedDownload } from '../../playbooks/tasks/verified-download';
 import { fakeHost } from './support/fake-host';
@@ -81,5 +85,39 @@ describe('k3s.verify-clean', () => {
     const plan = await verifyClean.plan(fakeHost({ probes: { [key]: 'path /usr/local/bin/k3s\nlink cni0\n' } }), args);
     expect(plan.kind === 'change' && plan.summary).toMatch(/path \/usr\/local\/bin\/k3s; link cni0/);
     expect(run(plan)).toMatch(/reset left behind/);
+  });
+});
+
+/**
+ * What a check run cannot know before the cluster exists is marked (unpredictable), so --check says so for that step
+ * instead of silently differing from the run; a real run with the same missing input still fails clearly.
+ */
+describe('steps that depend on another host or on time say so in check mode', () => {
+  const checking = (o: Parameters<typeof fakeHost>[0]) => ({ ...fakeHost(o), check: true });
+  const nodes = [{ name: 'lab-1', labels: { 'node.platform/pool': 'ctrl' }, taints: [] }, { name: 'lab-2', labels: { 'node.platform/pool': 'run' }, taints: [{ key: 'platform/run', value: 'gvisor', effect: 'NoSchedule' }] }];
+
+  it('k3s.node-metadata: no API yet: the labels and taints it would set, marked; a real run refuses', async () => {
+    const noApi = { probes: { 'k3s.nodes': { stdout: '', exitCode: 1 } } };
+    const plan = await nodeMetadata.plan(checking(noApi), { nodes });
+    expect(plan).toMatchObject({ kind: 'change', summary: 'labels/taints of lab-1, lab-2 (once registered)', unpredictable: expect.stringMatching(/^the Kubernetes API is not there yet: they register when k3s starts/) });
+    expect(run(plan)).toContain('label node lab-2 node.platform/pool=run --overwrite');
+    await expect(nodeMetadata.plan(fakeHost(noApi), { nodes })).rejects.toThrow(/'k3s kubectl get nodes' failed/);
+    // one node registered, the other not yet: only the missing one is unknown
+    const one = { probes: { 'k3s.nodes': JSON.stringify({ items: [{ metadata: { name: 'lab-1', labels: { 'node.platform/pool': 'ctrl' } }, spec: {} }] }) } };
+    expect(await nodeMetadata.plan(checking(one), { nodes })).toMatchObject({ summary: 'labels/taints of lab-2 (once registered)', unpredictable: expect.stringMatching(/^nodes lab-2 are not there yet/) });
+    await expect(nodeMetadata.plan(fakeHost(one), { nodes })).rejects.toThrow(/nodes lab-2 are not registered/);
+  });
+
+  it('k3s.token-file without the seed\'s token, k3s.kubeconfig and wait.for not ready yet: marked; with their input: exact', async () => {
+    const absent = { probes: { 'file.state:/etc/rancher/k3s/agent-token': 'absent\n' } };
+    const token = await tokenFile.plan(checking(absent), { path: '/etc/rancher/k3s/agent-token', token: () => undefined, from: 'the seed server' });
+    expect(token).toMatchObject({ kind: 'change', unpredictable: 'the token comes from the seed server, which writes it when k3s first starts there (later in the run)' });
+    const kc = await kubeconfig.plan(checking({ probes: { 'k3s.kubeconfig:/etc/rancher/k3s/k3s.yaml': { stdout: '', exitCode: 1 } } }), { localPath: '/tmp/rb-never-written.yaml', serverUrl: 'https://203.0.113.11:6443', name: 'lab' });
+    expect(kc).toMatchObject({ kind: 'change', unpredictable: expect.stringContaining('k3s writes /etc/rancher/k3s/k3s.yaml when it first starts') });
+    const wait = { port: 6443, host: '10.0.0.1', timeoutSeconds: 5 };
+    const waitKey = (waitFor.probes!(fakeHost(), wait)[0]!).key;
+    expect(await waitFor.plan(checking({ probes: { [waitKey]: { stdout: '', exitCode: 1 } } }), wait)).toMatchObject({ kind: 'change', unpredictable: 'port 10.0.0.1:6443 is not ready now; whether the run still has to wait depends on when it gets ready' });
+    const ready = await waitFor.plan(checking({ probes: { [waitKey]: '' } }), wait);
+    expect(ready).toEqual({ kind: 'ok', summary: 'port 10.0.0.1:6443 ready' });
   });
 });

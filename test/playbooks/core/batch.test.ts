@@ -7,7 +7,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { change, createReporter, defineFact, definePlaybook, handler, ok, pathSubject, predict, runPlaybook, sh, step, ValidationError, type Playbook, type RunEvent, type RunOptions, type Task } from '../../../playbooks/core';
+import { change, createReporter, defineFact, definePlaybook, handler, ok, pathSubject, predict, runPlaybook, sh, step, unpredictable, ValidationError, type Playbook, type RunEvent, type RunOptions, type Task } from '../../../playbooks/core';
 import { command, directory, file, template } from '../../../playbooks/tasks';
 import { localConnector, localInventory } from '../support/local-transport';
 
@@ -79,6 +79,25 @@ describe('plans that compose', () => {
     expect(outline(real.results)).toEqual([`Write it by hand | changed | run: echo v > ${target()}`, `Manage it | ok | ${target()} up to date`]);
     // facts + probes; the command with the next step's probes in the same script (the file step has nothing to run)
     expect(real.result.roundTrips).toEqual({ a: 2 });
+  });
+
+  it('a plan that depends on what the host cannot show yet says so in check mode (result and output), not in a real run', async () => {
+    const waits: Task<Record<string, never>> = {
+      id: 'test.waits',
+      async plan() {
+        return unpredictable(change('wait for the other host', ['true'], { predicts: [] }), 'the other host starts it later in the run');
+      },
+    };
+    const check = await run(pb([step('Wait for it', waits, {})]), { check: true });
+    expect(check.results[0]).toMatchObject({ status: 'changed', unpredictable: 'the other host starts it later in the run' });
+    expect(check.results[0]!.uncertain).toBeUndefined();
+    let printed = '';
+    const reporter = createReporter({ out: { write: (t: string) => (printed += t) }, tty: false });
+    for (const e of check.events) reporter.onEvent(e);
+    expect(printed).toContain('a | WOULD CHANGE | Wait for it | wait for the other host (cannot predict: the other host starts it later in the run)');
+    const real = await run(pb([step('Wait for it', waits, {})]));
+    expect(real.results[0]).toMatchObject({ status: 'changed' });
+    expect(real.results[0]!.unpredictable).toBeUndefined();
   });
 
   it('without `predicts` a command invalidates everything; with it only its guard and what it names', async () => {
