@@ -48,7 +48,9 @@ export function checkRdevApiDatabase(def: Rec, c: IssueSink): void {
       return;
     case 'address': {
       const ip = parseIp(host.address);
-      if (ip) checkAddress(def, [...PATH, 'host'], hostText, ip, sslMode, c);
+      const seenPublic: string[] = [];
+      if (ip) checkAddress(def, [...PATH, 'host'], hostText, ip, seenPublic, c);
+      checkTls(sslMode, seenPublic, c);
       return;
     }
     case 'name': {
@@ -57,6 +59,7 @@ export function checkRdevApiDatabase(def: Rec, c: IssueSink): void {
         return;
       }
       const seen = new Set<string>();
+      const seenPublic: string[] = [];
       addresses.forEach((a, i) => {
         if (typeof a !== 'string') return;
         const ip = parseIp(a);
@@ -67,8 +70,9 @@ export function checkRdevApiDatabase(def: Rec, c: IssueSink): void {
         const norm = normalizeIp(a) ?? a;
         if (seen.has(norm)) c.add([...PATH, 'addresses', i], a, 'is listed twice', 'each address once');
         seen.add(norm);
-        checkAddress(def, [...PATH, 'addresses', i], a, ip, sslMode, c);
+        checkAddress(def, [...PATH, 'addresses', i], a, ip, seenPublic, c);
       });
+      checkTls(sslMode, seenPublic, c);
       return;
     }
   }
@@ -109,7 +113,8 @@ function checkService(def: Rec, db: Rec, namespace: string, podLabels: Rec | und
   }
 }
 
-function checkAddress(def: Rec, path: readonly Segment[], text: string, ip: IpAddress, sslMode: string | undefined, c: IssueSink): void {
+/** Judges one database address; public ones are added to `publicSeen` for the TLS check. */
+function checkAddress(def: Rec, path: readonly Segment[], text: string, ip: IpAddress, publicSeen: string[], c: IssueSink): void {
   const special = specialAddressProblem(ip);
   if (special) {
     c.add(path, text, special.problem.replace('which no host can have', 'which no database can have'), 'the database server\'s unicast address', special.fix.replace("the host's", "the database server's"));
@@ -131,15 +136,18 @@ function checkAddress(def: Rec, path: readonly Segment[], text: string, ip: IpAd
     c.add(path, text, `is ${own}, a machine of this region`, "the address of a database server outside the region's pools, or an in-cluster Service", "the project's host firewall admits no database port on the region's machines and a database beside k3s workloads competes with them; run PostgreSQL in the cluster (a Service) or on a machine of its own");
     return;
   }
-  if (!isPrivate(ip) && (sslMode === 'disable' || sslMode === 'require')) {
-    c.add(
-      [...PATH, 'sslMode'],
-      sslMode,
-      `${sslMode === 'disable' ? 'sends the password and every query unencrypted' : 'encrypts but accepts any server certificate, so a man in the middle reads the password'} across the internet to the public address ${text}`,
-      'verify-full (or verify-ca) for a database on a public address',
-      "set sslMode: 'verify-full' (the server's certificate must be issued for the host name by a CA the rdev-api image trusts), or reach the database over the private network",
-    );
-  }
+  if (!isPrivate(ip)) publicSeen.push(text);
+}
+
+function checkTls(sslMode: string | undefined, publicAddresses: readonly string[], c: IssueSink): void {
+  if (publicAddresses.length === 0 || (sslMode !== 'disable' && sslMode !== 'require')) return;
+  c.add(
+    [...PATH, 'sslMode'],
+    sslMode,
+    `${sslMode === 'disable' ? 'sends the password and every query unencrypted' : 'encrypts but accepts any server certificate, so a man in the middle reads the password'} across the internet to the public address ${publicAddresses.join(', ')}`,
+    'verify-full (or verify-ca) for a database on a public address',
+    "set sslMode: 'verify-full' (the server's certificate must be issued for the host name by a CA the rdev-api image trusts), or reach the database over the private network",
+  );
 }
 
 /** `host ctrl-1's privateIp` when the address is one of the region's hosts or load balancers. */

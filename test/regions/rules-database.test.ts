@@ -122,6 +122,15 @@ const cases: Case[] = [
     line: `${R}${DB}.sslMode 'require' encrypts but accepts any server certificate, so a man in the middle reads the password across the internet to the public address [2001:db8::50]:5432`,
   },
   {
+    name: 'an outside DNS name resolving to public addresses, without TLS (one issue for all of them)',
+    change: (db) => {
+      delete db.podLabels;
+      db.host = 'db.example.com:5432';
+      db.addresses = ['198.51.100.50', '198.51.100.51', '10.0.2.50'];
+    },
+    line: `${R}${DB}.sslMode 'disable' sends the password and every query unencrypted across the internet to the public address 198.51.100.50, 198.51.100.51`,
+  },
+  {
     name: 'an outside DNS name without its addresses',
     change: (db) => {
       delete db.podLabels;
