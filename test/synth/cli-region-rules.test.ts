@@ -160,6 +160,14 @@ describe('npm run synth refuses, writes nothing and says where', { timeout: 180_
     expectIssue(r.stderr, `${R}platform.zot.storageSize '50' has no unit, so Kubernetes reads it as bytes`, 'write 50Gi');
   });
 
+  it("a ClusterIP as rdev-api's database (no NetworkPolicy can allow it)", async () => {
+    const r = await refusedChange((d) => {
+      delete d.platform.rdevApi.database.podLabels;
+      d.platform.rdevApi.database.host = '10.43.12.7:5432';
+    });
+    expectIssue(r.stderr, `${R}platform.rdevApi.database.host '10.43.12.7:5432' is inside network.serviceCidr 10.43.0.0/16: a ClusterIP`, 'set podLabels to its selector');
+  });
+
   it('a moving image tag', async () => {
     const r = await refusedChange((d) => (d.versions = { rdevApi: 'ghcr.io/orchard9/rdev-api:develop' }));
     expectIssue(r.stderr, `${R}versions.rdevApi 'ghcr.io/orchard9/rdev-api:develop' is pinned to 'develop', a tag that is not a version and can move`, 'pin the digest');
