@@ -14,7 +14,8 @@ const USAGE = `Usage: npm run secrets -- <region> [--check] [--dist <dir>] [--re
 
 Creates the env files that dist/<region>/kustomization.yaml's secretGenerator reads, in the
 git-ignored folder dist/<region>/secrets/ (mode 0700, files 0600):
-  - keys the platform can generate get a random value (hex), once; existing values are never replaced;
+  - keys the platform can generate get a random value, once (hex, or base64url where the consumer
+    needs it: Gitea's JWT secrets); existing values are never replaced;
   - keys a person must supply get a commented placeholder line (\`# key=\`) and are listed with where
     to get them; replace the placeholder with \`key=<value>\`.
 Nothing you wrote is removed or changed. Secret values are never printed.
@@ -23,6 +24,11 @@ Options:
   --check              write nothing; exit 1 while any value (generated or supplied) is missing, empty or
                        refused by its check (DATABASE_URL against the region's database, a pull secret's
                        .dockerconfigjson against the image's registry)
+
+Both modes check the values already there (DATABASE_URL against the region's database, a pull secret's
+.dockerconfigjson against the image's registry, Gitea's JWT secrets as base64url of 32 bytes: a hex value
+is refused by Gitea, which would make a new one at every start) and exit 1 naming the file, line and key
+of each refused value, never the value; nothing is replaced.
   --dist <dir>         synthesized output folder (default: dist/ of the repository)
   --regions-dir <dir>  folder of region files (default: regions/ of the repository)
   -h, --help           show this help
@@ -42,8 +48,9 @@ function display(path: string): string {
   return rel.startsWith('..') ? path : rel;
 }
 
-function report(plans: readonly SecretFilePlan[], dir: string): { missing: number } {
+function report(plans: readonly SecretFilePlan[], dir: string, region: string): { missing: number; invalid: number } {
   let missing = 0;
+  let invalid = 0;
   const width = Math.max(0, ...plans.flatMap((p) => p.keys.map((k) => k.requirement.key.length)));
   for (const plan of plans) {
     process.stdout.write(`${plan.secret.namespace}/${plan.secret.name} (${display(join(dir, plan.file))}): ${plan.secret.description}\n`);
@@ -51,8 +58,13 @@ function report(plans: readonly SecretFilePlan[], dir: string): { missing: numbe
       const { key, source, help } = k.requirement;
       let line = `  ${key.padEnd(width)}  ${source === 'generate' ? 'generated' : 'supplied '}  ${STATUS_TEXT[k.status]}`;
       if (k.status === 'invalid') {
-        missing++;
-        line += `: the value ${k.problem ?? 'is refused'}`;
+        invalid++;
+        const where = `${display(join(dir, plan.file))}${k.line ? `:${k.line}` : ''}`;
+        const fix =
+          source === 'generate'
+            ? `delete that line and run npm run secrets -- ${region} to generate a new value (what was signed with the old one stops working)`
+            : 'replace the value with one in the expected form';
+        line += `: the value ${k.problem ?? 'is refused'} (${where}); fix: ${fix}`;
       } else if (k.status === 'missing' || k.status === 'empty') {
         missing++;
         if (source === 'supply') line += `: ${help ?? 'ask the platform owner'}`;
@@ -63,7 +75,7 @@ function report(plans: readonly SecretFilePlan[], dir: string): { missing: numbe
     }
     for (const u of plan.unknownKeys) process.stdout.write(`  ${u.padEnd(width)}  not used by the manifests (kept)\n`);
   }
-  return { missing };
+  return { missing, invalid };
 }
 
 async function main(argv: readonly string[]): Promise<number> {
@@ -110,7 +122,11 @@ async function main(argv: readonly string[]): Promise<number> {
   const dir = join(distDir, name, SECRETS_DIR);
   const plans = await planSecretFiles(dir, name, secrets, { check: values.check });
   if (!values.check) await writeSecretFiles(dir, plans);
-  const { missing } = report(plans, dir);
+  const { missing, invalid } = report(plans, dir, name);
+  if (invalid > 0) {
+    process.stdout.write(`${name}: ${invalid} secret values are in a form their consumer refuses (see INVALID above); nothing was replaced\n`);
+    return 1;
+  }
   if (missing === 0) {
     process.stdout.write(`${name}: all ${plans.reduce((n, p) => n + p.keys.length, 0)} secret values are in ${display(dir)}/\n`);
     return 0;

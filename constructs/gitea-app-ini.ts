@@ -1,8 +1,12 @@
 /**
- * Renders Gitea's app.ini from region settings. No secret ever appears here: the secret key and the
- * internal token are read from files (`*_URI = file:`) of a mounted Secret, and the database password
- * comes from the env var GITEA__database__PASSWD (Gitea's environment-to-ini writes it into the
- * writable copy of app.ini at start).
+ * Renders Gitea's app.ini from region settings. No secret ever appears here: the secret key, the
+ * internal token and the JWT secrets are read from files (`*_URI = file:`) of a mounted Secret, and the
+ * database password comes from the env var GITEA__database__PASSWD (the rootless entrypoint's
+ * environment-to-ini writes it into the in-memory copy of app.ini at start).
+ *
+ * The JWT secrets must be there: with INSTALL_LOCK and no valid JWT secret Gitea generates one and saves
+ * it into app.ini (modules/setting/oauth2.go:139-156, lfs.go:81-98), which here is an emptyDir that is gone
+ * at the next start, so every token signed with it breaks on a restart.
  */
 
 export type GiteaDatabaseSettings =
@@ -22,8 +26,10 @@ export interface GiteaAppIniSettings {
   readonly database: GiteaDatabaseSettings;
   /** Hosts Gitea may send webhooks to (Gitea's ALLOWED_HOST_LIST). */
   readonly webhookAllowedHosts: readonly string[];
-  /** Directory the Secret with `secret-key` and `internal-token` is mounted at. */
+  /** Directory the Secret with `secret-key`, `internal-token`, `jwt-secret` (and `lfs-jwt-secret`) is mounted at. */
   readonly secretsDir: string;
+  /** Serve Git LFS (objects under `<workPath>/data/lfs`, tokens signed with `lfs-jwt-secret`). */
+  readonly lfs: boolean;
   /** Gitea's work path (the data volume). */
   readonly workPath: string;
 }
@@ -58,9 +64,12 @@ export function renderGiteaAppIni(s: GiteaAppIniSettings): string {
       ['SSH_DOMAIN', s.sshHost],
       ['SSH_PORT', s.sshPort],
       ['SSH_LISTEN_PORT', s.sshListenPort],
-      ['LFS_START_SERVER', false],
+      ['LFS_START_SERVER', s.lfs],
+      // LFS_JWT_SECRET(_URI) is read from [server] (modules/setting/lfs.go:81)
+      ...(s.lfs ? ([['LFS_JWT_SECRET_URI', `file:${s.secretsDir}/lfs-jwt-secret`]] as const) : []),
       ['OFFLINE_MODE', true],
     ]],
+    ...(s.lfs ? ([['lfs', [['PATH', `${data}/lfs`]]]] as const) : []),
     ['database', database],
     ['repository', [['ROOT', `${s.workPath}/git/repositories`], ['DEFAULT_BRANCH', 'main']]],
     ['security', [
@@ -69,7 +78,13 @@ export function renderGiteaAppIni(s: GiteaAppIniSettings): string {
       ['INTERNAL_TOKEN_URI', `file:${s.secretsDir}/internal-token`],
     ]],
     // RS256 with a key file on the data volume: OAuth2 tokens (Woodpecker's login) survive restarts.
-    ['oauth2', [['JWT_SIGNING_ALGORITHM', 'RS256'], ['JWT_SIGNING_PRIVATE_KEY_FILE', `${data}/jwt/private.pem`]]],
+    // JWT_SECRET is Gitea's general token-signing secret all the same (oauth2.go:133-156, stored by
+    // generalSigningSecret): without it Gitea makes a new one at every start.
+    ['oauth2', [
+      ['JWT_SIGNING_ALGORITHM', 'RS256'],
+      ['JWT_SIGNING_PRIVATE_KEY_FILE', `${data}/jwt/private.pem`],
+      ['JWT_SECRET_URI', `file:${s.secretsDir}/jwt-secret`],
+    ]],
     ['service', [['DISABLE_REGISTRATION', true], ['REQUIRE_SIGNIN_VIEW', false]]],
     // Served over HTTPS only (TLS ends at Traefik).
     ['session', [['COOKIE_SECURE', true]]],

@@ -52,13 +52,28 @@ export interface GiteaProps {
   readonly placement?: Placement;
   /** @default 100m/256Mi requested, 1 CPU/1Gi limit */
   readonly resources?: ResourceSpec;
+  /**
+   * Serve Git LFS: objects on the data claim (`/var/lib/gitea/data/lfs`), transfer tokens signed with the
+   * generated `lfs-jwt-secret`. @default true (the seed ran with LFS_START_SERVER = true)
+   */
+  readonly lfs?: boolean;
+  /**
+   * How long Gitea may take to start before the kubelet restarts it: the startupProbe's window. Gitea runs
+   * its database migrations before it listens, and a migration after a version bump can take long on a big
+   * instance; liveness only starts once this probe passed. @default 1800 (30 minutes)
+   */
+  readonly startupTimeoutSeconds?: number;
 }
+
+/** Size limit of the in-memory emptyDir that holds the rendered app.ini (a few KiB). */
+export const GITEA_CONFIG_VOLUME_LIMIT = '1Mi';
+const STARTUP_PROBE_PERIOD_SECONDS = 10;
 
 const DEFAULT_RESOURCES: ResourceSpec = { cpuRequest: '100m', memoryRequest: '256Mi', cpuLimit: '1', memoryLimit: '1Gi' };
 
 /**
  * Gitea, rootless: StatefulSet with a data claim, app.ini from a ConfigMap copied by an init container
- * into a writable emptyDir (the rootless image writes app.ini at start), ClusterIP Service for HTTP,
+ * into a writable in-memory emptyDir (the rootless image writes app.ini at start), ClusterIP Service for HTTP,
  * LoadBalancer Service for SSH (external sshPort -> 2222), Ingress with the wildcard certificate.
  */
 export class Gitea extends Construct {
@@ -96,6 +111,11 @@ export class Gitea extends Construct {
     checkQuantity(where, 'storageSize', storageSize);
     const res = props.resources ?? DEFAULT_RESOURCES;
     checkResources(where, 'resources', res);
+    const lfs = props.lfs ?? true;
+    const startupTimeoutSeconds = props.startupTimeoutSeconds ?? 1800;
+    if (!Number.isInteger(startupTimeoutSeconds) || startupTimeoutSeconds < 60 || startupTimeoutSeconds > 6 * 3600) {
+      fail(where, 'startupTimeoutSeconds', startupTimeoutSeconds, 'is out of range', 'a whole number of seconds from 60 to 21600', 'give Gitea minutes, not seconds, to run its migrations (default 1800)');
+    }
     if (props.database.type === 'postgres') {
       if (!/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(props.database.host)) {
         fail(where, 'database.host', props.database.host, 'is not host:port', "e.g. 'postgres.databases.svc.cluster.local:5432'", 'write the database address as host:port');
@@ -115,10 +135,14 @@ export class Gitea extends Construct {
       {
         name: secretsName,
         namespace: ns,
-        description: 'Gitea SECRET_KEY and INTERNAL_TOKEN, read through SECRET_KEY_URI / INTERNAL_TOKEN_URI',
+        description: `Gitea SECRET_KEY, INTERNAL_TOKEN and the JWT secret${lfs ? 's' : ''}, read through SECRET_KEY_URI, INTERNAL_TOKEN_URI, [oauth2] JWT_SECRET_URI${lfs ? ' and [server] LFS_JWT_SECRET_URI' : ''}`,
         keys: [
           { key: 'secret-key', source: 'generate', bytes: 32 },
           { key: 'internal-token', source: 'generate', bytes: 32 },
+          // Gitea decodes JWT secrets with base64.RawURLEncoding and insists on 32 bytes; hex is refused
+          // and replaced by a new random secret at every start (modules/generate/generate.go:49-61)
+          { key: 'jwt-secret', source: 'generate', bytes: 32, encoding: 'base64url' },
+          ...(lfs ? [{ key: 'lfs-jwt-secret', source: 'generate', bytes: 32, encoding: 'base64url' } as const] : []),
         ],
       },
     ];
@@ -148,6 +172,7 @@ export class Gitea extends Construct {
       webhookAllowedHosts: props.webhookAllowedHosts,
       secretsDir: SECRETS_DIR,
       workPath: WORK_PATH,
+      lfs,
     });
 
     new k8s.KubeConfigMap(this, 'Config', {
@@ -218,9 +243,17 @@ export class Gitea extends Construct {
                   { name: 'http', containerPort: GITEA_HTTP_PORT, protocol: 'TCP' },
                   { name: 'ssh', containerPort: GITEA_SSH_LISTEN_PORT, protocol: 'TCP' },
                 ],
+                // Gitea migrates its database before it listens (a long migration after a version bump must
+                // not be killed): the startupProbe gives it startupTimeoutSeconds, and liveness and readiness
+                // only start once it passed. /api/healthz: routers/web/web.go, routers/web/healthcheck/check.go.
+                startupProbe: httpProbe('/api/healthz', 'http', {
+                  initialDelaySeconds: 10,
+                  periodSeconds: STARTUP_PROBE_PERIOD_SECONDS,
+                  failureThreshold: Math.ceil(startupTimeoutSeconds / STARTUP_PROBE_PERIOD_SECONDS),
+                }),
                 // Liveness must not depend on the database; readiness may.
-                livenessProbe: tcpProbe('http', { initialDelaySeconds: 30 }),
-                readinessProbe: httpProbe('/api/healthz', 'http', { initialDelaySeconds: 5 }),
+                livenessProbe: tcpProbe('http', { initialDelaySeconds: 0 }),
+                readinessProbe: httpProbe('/api/healthz', 'http', { initialDelaySeconds: 0 }),
                 resources: resources(res),
                 securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
                 volumeMounts: [
@@ -233,7 +266,8 @@ export class Gitea extends Construct {
             ],
             volumes: [
               { name: 'config-template', configMap: { name: 'gitea-config' } },
-              { name: 'config', emptyDir: {} },
+              // app.ini after environment-to-ini holds the database password: in memory, never on the node's disk
+              { name: 'config', emptyDir: { medium: 'Memory', sizeLimit: k8s.Quantity.fromString(GITEA_CONFIG_VOLUME_LIMIT) } },
               { name: 'secrets', secret: { secretName: secretsName, defaultMode: 0o440 } },
               { name: 'tmp', emptyDir: {} },
             ],

@@ -1,5 +1,8 @@
 import type { DatabaseUrlExpectation } from './database-url';
 
+/** Encodings of generated secret values (see SecretKeyRequirement.encoding). */
+export type SecretEncoding = 'hex' | 'base64url';
+
 /**
  * A Secret that a construct references but never contains. Synth turns these into
  * Kustomize secretGenerator entries over env files in dist/<region>/secrets/ (git-ignored);
@@ -9,12 +12,19 @@ export interface SecretKeyRequirement {
   /** Key inside the Secret (and in the env file). */
   readonly key: string;
   /**
-   * `generate`: random value made by `npm run secrets` (hex of `bytes` random bytes).
+   * `generate`: random value made by `npm run secrets` (`bytes` random bytes in `encoding`).
    * `supply`: a person must provide it; `help` says where to get it.
    */
   readonly source: 'generate' | 'supply';
   /** Random bytes for generated values. @default 32 */
   readonly bytes?: number;
+  /**
+   * How a generated value is written. `hex`: lowercase hex digits, for consumers that take any string.
+   * `base64url`: RFC 4648 section 5 without padding (Go's base64.RawURLEncoding), for consumers that decode
+   * the value and insist on exactly `bytes` bytes (Gitea's JWT secrets); `npm run secrets` then also
+   * refuses an existing value that does not decode so. @default 'hex'
+   */
+  readonly encoding?: SecretEncoding;
   /** For supplied values: where to get it (shown by `npm run secrets`). */
   readonly help?: string;
   /**

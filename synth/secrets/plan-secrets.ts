@@ -5,7 +5,7 @@
  * appended.
  */
 import { randomBytes } from 'node:crypto';
-import type { SecretKeyRequirement, SecretRequirement } from '../../constructs/secret-requirement';
+import type { SecretEncoding, SecretKeyRequirement, SecretRequirement } from '../../constructs/secret-requirement';
 import { secretValueProblem } from '../../constructs/secret-value-check';
 import { placeholderLine, parseEnvFile } from './env-file';
 
@@ -18,14 +18,19 @@ export type KeyStatus =
   | 'missing'
   /** The key is there with an empty value. */
   | 'empty'
-  /** A supplied value is there but its requirement's check refuses it (`problem` says why, without the value). */
+  /**
+   * A value is there that its consumer refuses (`problem` says why, without the value): a supplied value its
+   * requirement's check refuses, or a value not in its key's `encoding` (a hex Gitea JWT secret).
+   */
   | 'invalid';
 
 export interface KeyPlan {
   readonly requirement: SecretKeyRequirement;
   readonly status: KeyStatus;
-  /** For `invalid`: what is wrong with the value (never the value itself). */
+  /** For `invalid`: what is wrong with the value (never the value itself), phrased to follow "the value". */
   readonly problem?: string;
+  /** 1-based line of the key in the env file, when it is there. */
+  readonly line?: number;
 }
 
 export interface SecretFilePlan {
@@ -39,10 +44,48 @@ export interface SecretFilePlan {
   readonly content: string | undefined;
 }
 
-/** Random bytes as hex: the value of a generated key. */
-export type RandomHex = (bytes: number) => string;
+/** A source of random bytes (crypto by default; tests pass a fixed one). */
+export type RandomBytes = (bytes: number) => Buffer;
 
-export const cryptoRandomHex: RandomHex = (bytes) => randomBytes(bytes).toString('hex');
+export const cryptoRandomBytes: RandomBytes = (bytes) => randomBytes(bytes);
+
+/** The value of a generated key: `bytes` random bytes in the key's encoding. */
+export function encodeSecret(value: Buffer, encoding: SecretEncoding): string {
+  // Node's 'base64url' is RFC 4648 section 5 without padding, the same as Go's base64.RawURLEncoding
+  return encoding === 'base64url' ? value.toString('base64url') : value.toString('hex');
+}
+
+/**
+ * Why an existing value does not fit its key's encoding (phrased to follow "the value"), or undefined when
+ * it does. Only keys with an explicit `base64url` encoding are checked: their consumer decodes the value and
+ * refuses anything else (Gitea: modules/generate/generate.go DecodeJwtSecretBase64, base64.RawURLEncoding and
+ * exactly 32 bytes). Hex keys are taken as they are (their consumers accept any string, and a person may have
+ * set one). The message never contains the value.
+ */
+export function encodingProblem(value: string, requirement: SecretKeyRequirement): string | undefined {
+  if (requirement.encoding !== 'base64url') return undefined;
+  const bytes = requirement.bytes ?? 32;
+  const expected = `base64url without padding (A-Z a-z 0-9 - _) of exactly ${bytes} bytes, ${Math.ceil((bytes * 4) / 3)} characters`;
+  if (/^[0-9a-f]+$/.test(value) && value.length === bytes * 2) {
+    return `is ${value.length} hex digits (${bytes} bytes as hex), but its consumer decodes it as base64url, which gives ${Math.floor((value.length * 3) / 4)} bytes and is refused (expected ${expected})`;
+  }
+  if (value.includes('=')) return `has base64 padding '=' (expected ${expected}; Go's RawURLEncoding refuses padding)`;
+  const rest = value.replace(/[A-Za-z0-9_-]/g, '');
+  if (rest !== '') {
+    // name the kinds of characters only: the characters themselves are part of the secret
+    const kinds = [
+      /[+/]/.test(rest) ? "'+' or '/' (standard base64, not base64url: replace + with - and / with _)" : '',
+      /\s/.test(rest) ? 'whitespace' : '',
+      /[^+/\s]/.test(rest) ? 'other characters' : '',
+    ].filter((k) => k !== '');
+    return `has characters outside the base64url alphabet: ${kinds.join(', ')} (expected ${expected})`;
+  }
+  if (value.length % 4 === 1) return `is not valid base64url (a length of 4n+1 characters cannot be decoded; expected ${expected})`;
+  // Go's decoder (not Strict) ignores stray trailing bits as Node's does; the length is what Gitea checks
+  const decoded = Buffer.from(value, 'base64url');
+  if (decoded.length !== bytes) return `decodes to ${decoded.length} bytes (expected ${expected})`;
+  return undefined;
+}
 
 function headerOf(secret: SecretRequirement, region: string): string {
   return [
@@ -61,20 +104,24 @@ export function planSecretFile(
   secret: SecretRequirement,
   region: string,
   existing: string | undefined,
-  options: { readonly check: boolean; readonly randomHex?: RandomHex },
+  options: { readonly check: boolean; readonly randomBytes?: RandomBytes },
 ): SecretFilePlan {
   const parsed = parseEnvFile(existing ?? '');
-  const random = options.randomHex ?? cryptoRandomHex;
+  const random = options.randomBytes ?? cryptoRandomBytes;
   const appended: string[] = [];
   const keys: KeyPlan[] = secret.keys.map((requirement) => {
     const entry = parsed.entries.get(requirement.key);
     if (entry) {
-      if (entry.value === '') return { requirement, status: 'empty' };
-      const problem = entry.value !== undefined && requirement.check ? secretValueProblem(requirement.check, entry.value) : undefined;
-      return problem !== undefined ? { requirement, status: 'invalid', problem } : { requirement, status: 'present' };
+      const line = entry.line + 1;
+      if (entry.value === '') return { requirement, status: 'empty', line };
+      const problem =
+        entry.value === undefined
+          ? undefined
+          : ((requirement.check ? secretValueProblem(requirement.check, entry.value) : undefined) ?? encodingProblem(entry.value, requirement));
+      return problem !== undefined ? { requirement, status: 'invalid', problem, line } : { requirement, status: 'present', line };
     }
     if (requirement.source === 'generate' && !options.check) {
-      appended.push(`${requirement.key}=${random(requirement.bytes ?? 32)}`);
+      appended.push(`${requirement.key}=${encodeSecret(random(requirement.bytes ?? 32), requirement.encoding ?? 'hex')}`);
       return { requirement, status: 'generated' };
     }
     if (requirement.source === 'supply' && !parsed.placeholders.has(requirement.key)) {

@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { chmod, mkdir, readFile, rename, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { SecretRequirement } from '../../constructs/secret-requirement';
-import { planSecretFile, type RandomHex, type SecretFilePlan } from './plan-secrets';
+import { planSecretFile, type RandomBytes, type SecretFilePlan } from './plan-secrets';
 
 export async function readSecretFile(dir: string, secret: SecretRequirement): Promise<string | undefined> {
   const path = join(dir, `${secret.name}.env`);
@@ -19,7 +19,7 @@ export async function planSecretFiles(
   dir: string,
   region: string,
   secrets: readonly SecretRequirement[],
-  options: { readonly check: boolean; readonly randomHex?: RandomHex },
+  options: { readonly check: boolean; readonly randomBytes?: RandomBytes },
 ): Promise<SecretFilePlan[]> {
   const plans: SecretFilePlan[] = [];
   for (const s of secrets) plans.push(planSecretFile(s, region, await readSecretFile(dir, s), options));

@@ -40,7 +40,7 @@ describe('Gitea', () => {
 
   it('copies app.ini from the ConfigMap into a writable volume before start', () => {
     expect(pod.initContainers[0].command.join(' ')).toContain('cp /etc/gitea-template/app.ini /etc/gitea/app.ini');
-    expect(pod.volumes).toContainEqual({ name: 'config', emptyDir: {} });
+    expect(pod.volumes).toContainEqual({ name: 'config', emptyDir: { medium: 'Memory', sizeLimit: '1Mi' } });
     expect(pod.volumes).toContainEqual({ name: 'config-template', configMap: { name: 'gitea-config' } });
     expect(container.volumeMounts).toContainEqual({ name: 'config', mountPath: '/etc/gitea' });
     expect(sts.spec.template.metadata.annotations[CONFIG_CHECKSUM_ANNOTATION]).toBe(sha256(appIni));
@@ -69,7 +69,14 @@ describe('Gitea', () => {
 
   it('declares the Secrets it reads: generated keys and the supplied database password', () => {
     expect(gitea.secrets.map((s) => s.name)).toEqual(['gitea-secrets', 'gitea-database']);
-    expect(gitea.secrets[0]?.keys.map((k) => [k.key, k.source])).toEqual([['secret-key', 'generate'], ['internal-token', 'generate']]);
+    expect(gitea.secrets[0]?.keys.map((k) => [k.key, k.source, k.encoding ?? 'hex'])).toEqual([
+      ['secret-key', 'generate', 'hex'],
+      ['internal-token', 'generate', 'hex'],
+      // modules/generate/generate.go DecodeJwtSecretBase64: base64.RawURLEncoding, exactly 32 bytes
+      ['jwt-secret', 'generate', 'base64url'],
+      ['lfs-jwt-secret', 'generate', 'base64url'],
+    ]);
+    expect(gitea.secrets[0]?.keys.filter((k) => k.encoding === 'base64url').map((k) => k.bytes)).toEqual([32, 32]);
     expect(gitea.secrets[1]?.keys[0]).toMatchObject({ key: 'password', source: 'supply' });
     expect(gitea.secrets[1]?.keys[0]?.help).toContain("PostgreSQL role 'gitea'");
     expect(pod.volumes).toContainEqual({ name: 'secrets', secret: { secretName: 'gitea-secrets', defaultMode: 0o440 } });
@@ -86,6 +93,54 @@ describe('Gitea', () => {
     const ingress = find(objects, 'Ingress', 'gitea');
     expect(ingress.spec.tls).toEqual([{ hosts: ['git.threesix.example'], secretName: 'wildcard-tls' }]);
     expect(ingress.spec.rules[0].http.paths[0].backend).toEqual({ service: { name: 'gitea-http', port: { number: 3000 } } });
+  });
+
+  it('reads both JWT secrets from the mounted Secret ([oauth2] JWT_SECRET_URI, [server] LFS_JWT_SECRET_URI) and keeps LFS objects on the claim', () => {
+    const section = (name: string): string[] => {
+      const lines = appIni.split('\n');
+      const start = lines.indexOf(`[${name}]`);
+      expect(start, `section [${name}]`).toBeGreaterThanOrEqual(0);
+      const end = lines.findIndex((l, i) => i > start && l.startsWith('['));
+      return lines.slice(start + 1, end < 0 ? undefined : end).filter((l) => l !== '');
+    };
+    // oauth2.go:133 reads JWT_SECRET_URI from [oauth2]; lfs.go:81 reads LFS_JWT_SECRET_URI from [server]
+    expect(section('oauth2')).toContain('JWT_SECRET_URI = file:/etc/gitea-secrets/jwt-secret');
+    expect(section('server')).toContain('LFS_START_SERVER = true');
+    expect(section('server')).toContain('LFS_JWT_SECRET_URI = file:/etc/gitea-secrets/lfs-jwt-secret');
+    expect(section('lfs')).toEqual(['PATH = /var/lib/gitea/data/lfs']);
+    // a verbatim secret next to its _URI is fatal in Gitea (security.go loadSecret): only the URIs
+    expect(appIni).not.toMatch(/^(LFS_)?JWT_SECRET =/m);
+    expect(container.volumeMounts).toContainEqual({ name: 'data', mountPath: '/var/lib/gitea' });
+  });
+
+  it('without LFS: no LFS key, no LFS secret, still the OAuth2 JWT secret', () => {
+    const { objects: out, gitea: g } = build({ ...props, lfs: false });
+    const ini: string = find(out, 'ConfigMap', 'gitea-config').data['app.ini'];
+    expect(ini).toContain('LFS_START_SERVER = false');
+    expect(ini).not.toContain('LFS_JWT_SECRET');
+    expect(ini).not.toContain('[lfs]');
+    expect(ini).toContain('JWT_SECRET_URI = file:/etc/gitea-secrets/jwt-secret');
+    expect(g.secrets[0]?.keys.map((k) => k.key)).toEqual(['secret-key', 'internal-token', 'jwt-secret']);
+  });
+
+  it('gives migrations a 30-minute startupProbe on /api/healthz before liveness may restart the pod', () => {
+    expect(container.startupProbe).toEqual({
+      httpGet: { path: '/api/healthz', port: 'http' },
+      initialDelaySeconds: 10,
+      periodSeconds: 10,
+      timeoutSeconds: 5,
+      failureThreshold: 180,
+    });
+    const window = container.startupProbe.initialDelaySeconds + container.startupProbe.periodSeconds * container.startupProbe.failureThreshold;
+    expect(window).toBeGreaterThanOrEqual(1800);
+    // liveness is the cheap TCP check and starts only after the startup probe passed
+    expect(container.livenessProbe.tcpSocket).toEqual({ port: 'http' });
+    const longer = build({ ...props, startupTimeoutSeconds: 7200 }).objects;
+    expect(find(longer, 'StatefulSet', 'gitea').spec.template.spec.containers[0].startupProbe.failureThreshold).toBe(720);
+  });
+
+  it('fails when startupTimeoutSeconds is too short for a migration', () => {
+    expect(() => build({ ...props, startupTimeoutSeconds: 30 })).toThrow(/^Gitea 'gitea': startupTimeoutSeconds 30 is out of range/);
   });
 
   it('keeps data on a claim of the region storage class, with probes, resources and placement', () => {
@@ -145,6 +200,7 @@ describe('renderGiteaAppIni', () => {
         webhookAllowedHosts: [],
         secretsDir: '/s',
         workPath: '/w',
+        lfs: false,
       }),
     ).toThrow(/^app.ini value .* contains a line break/);
   });

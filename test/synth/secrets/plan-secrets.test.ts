@@ -3,16 +3,18 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { parseEnvFile } from '../../../synth/secrets/env-file';
-import { planSecretFile } from '../../../synth/secrets/plan-secrets';
+import { encodingProblem, planSecretFile } from '../../../synth/secrets/plan-secrets';
+import type { SecretRequirement } from '../../../constructs/secret-requirement';
 import { planSecretFiles, writeSecretFiles } from '../../../synth/secrets/write-secret-files';
 import { WEB_SECRET } from '../fixtures';
 
 let n = 0;
-const fakeHex = (bytes: number) => `${String(++n).padStart(2, '0')}${'ab'.repeat(bytes - 1)}`;
+const fakeBytes = (bytes: number) => Buffer.from(`${String(++n).padStart(2, '0')}${'ab'.repeat(bytes - 1)}`, 'hex');
+const f00d = () => Buffer.from('f00d', 'hex');
 
 describe('planSecretFile', () => {
   it('generates missing keys and writes a placeholder with help for supplied ones', () => {
-    const plan = planSecretFile(WEB_SECRET, 'eu-central-1', undefined, { check: false, randomHex: () => 'f00d' });
+    const plan = planSecretFile(WEB_SECRET, 'eu-central-1', undefined, { check: false, randomBytes: f00d });
     expect(plan.keys.map((k) => [k.requirement.key, k.status])).toEqual([
       ['token', 'generated'],
       ['upstream-key', 'missing'],
@@ -23,10 +25,10 @@ describe('planSecretFile', () => {
 
   it('never replaces an existing value and keeps everything a person wrote', () => {
     const existing = '# my note\ntoken=mine\nextra=kept\n# upstream-key=\n';
-    const plan = planSecretFile(WEB_SECRET, 'eu-central-1', existing, { check: false, randomHex: () => 'f00d' });
+    const plan = planSecretFile(WEB_SECRET, 'eu-central-1', existing, { check: false, randomBytes: f00d });
     expect(plan.content).toBeUndefined(); // nothing to add: token present, placeholder there
     expect(plan.unknownKeys).toEqual(['extra']);
-    const supplied = planSecretFile(WEB_SECRET, 'eu-central-1', 'upstream-key=value', { check: false, randomHex: () => 'f00d' });
+    const supplied = planSecretFile(WEB_SECRET, 'eu-central-1', 'upstream-key=value', { check: false, randomBytes: f00d });
     expect(supplied.content).toBe('upstream-key=value\ntoken=f00d\n');
     expect(supplied.keys.map((k) => k.status)).toEqual(['generated', 'present']);
   });
@@ -64,6 +66,55 @@ describe('planSecretFile', () => {
   });
 });
 
+/** A Gitea-style JWT secret: Go's base64.RawURLEncoding of exactly 32 bytes (modules/generate/generate.go). */
+const JWT_SECRET: SecretRequirement = {
+  name: 'jwt',
+  namespace: 'platform',
+  description: 'JWT secrets',
+  keys: [
+    { key: 'jwt-secret', source: 'generate', bytes: 32, encoding: 'base64url' },
+    { key: 'plain', source: 'generate' },
+  ],
+};
+
+describe('base64url keys (Gitea JWT secrets)', () => {
+  const b64 = Buffer.alloc(32, 0xfb).toString('base64url'); // contains - and _ : the URL alphabet
+  const hex = 'ab'.repeat(32);
+
+  it('generates 43 base64url characters without padding that decode to 32 bytes; hex keys stay hex', () => {
+    const plan = planSecretFile(JWT_SECRET, 'r', undefined, { check: false });
+    const value = /^jwt-secret=(.*)$/m.exec(plan.content ?? '')?.[1] ?? '';
+    expect(value).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(value, 'base64url')).toHaveLength(32);
+    expect(/^plain=(.*)$/m.exec(plan.content ?? '')?.[1]).toMatch(/^[0-9a-f]{64}$/);
+    expect(b64).toMatch(/[-_]/);
+    expect(encodingProblem(b64, JWT_SECRET.keys[0]!)).toBeUndefined();
+  });
+
+  it('reports a hex value (what `openssl rand -hex 32` gives) as invalid, with its line, and never the value', () => {
+    const plan = planSecretFile(JWT_SECRET, 'r', `# note\njwt-secret=${hex}\nplain=${hex}\n`, { check: true });
+    expect(plan.keys.map((k) => [k.requirement.key, k.status, k.line])).toEqual([
+      ['jwt-secret', 'invalid', 2],
+      ['plain', 'present', 3],
+    ]);
+    expect(plan.keys[0]?.problem).toMatch(/^is 64 hex digits \(32 bytes as hex\), but its consumer decodes it as base64url, which gives 48 bytes and is refused/);
+    expect(plan.keys[0]?.problem).not.toContain(hex);
+    // not in check mode either: an existing value is never replaced
+    expect(planSecretFile(JWT_SECRET, 'r', `jwt-secret=${hex}\nplain=x\n`, { check: false }).content).toBeUndefined();
+  });
+
+  it('says what is wrong with padded, standard-base64, short and undecodable values', () => {
+    const key = JWT_SECRET.keys[0]!;
+    const std = Buffer.alloc(32, 0xfb).toString('base64');
+    expect(encodingProblem(std, key)).toMatch(/^has base64 padding '='/);
+    expect(encodingProblem(std.replace(/=+$/, ''), key)).toMatch(/^has characters outside the base64url alphabet: '\+' or '\/' \(standard base64/);
+    expect(encodingProblem(`${b64.slice(0, 20)} ${b64.slice(21)}`, key)).toMatch(/alphabet: whitespace/);
+    expect(encodingProblem(Buffer.alloc(16).toString('base64url'), key)).toMatch(/^decodes to 16 bytes \(expected base64url without padding .* of exactly 32 bytes, 43 characters\)/);
+    expect(encodingProblem(`${b64}AA`.slice(0, 45), key)).toMatch(/^is not valid base64url \(a length of 4n\+1/);
+    for (const v of [std, `${b64.slice(0, 20)} ${b64.slice(21)}`]) expect(encodingProblem(v, key)).not.toContain(v);
+  });
+});
+
 describe('writeSecretFiles', () => {
   const dirs: string[] = [];
   afterEach(async () => {
@@ -74,7 +125,7 @@ describe('writeSecretFiles', () => {
     const root = await mkdtemp(join(tmpdir(), 'synth-secrets-'));
     dirs.push(root);
     const dir = join(root, 'secrets');
-    await writeSecretFiles(dir, await planSecretFiles(dir, 'eu-central-1', [WEB_SECRET], { check: false, randomHex: fakeHex }));
+    await writeSecretFiles(dir, await planSecretFiles(dir, 'eu-central-1', [WEB_SECRET], { check: false, randomBytes: fakeBytes }));
     expect((await stat(dir)).mode & 0o777).toBe(0o700);
     const file = join(dir, 'web-secrets.env');
     expect((await stat(file)).mode & 0o777).toBe(0o600);
@@ -84,7 +135,7 @@ describe('writeSecretFiles', () => {
 
     await chmod(file, 0o644);
     await writeFile(file, `${first}upstream-key=supplied-by-hand\n`);
-    await writeSecretFiles(dir, await planSecretFiles(dir, 'eu-central-1', [WEB_SECRET], { check: false, randomHex: fakeHex }));
+    await writeSecretFiles(dir, await planSecretFiles(dir, 'eu-central-1', [WEB_SECRET], { check: false, randomBytes: fakeBytes }));
     expect(await readFile(file, 'utf8')).toBe(`${first}upstream-key=supplied-by-hand\n`);
     expect((await stat(file)).mode & 0o777).toBe(0o600);
   });
