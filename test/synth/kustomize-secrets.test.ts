@@ -164,6 +164,33 @@ describe("rdev-api's supplied Secrets (eu-central-1: private image)", () => {
   });
 });
 
+it('Gitea JWT secrets are generated as base64url of 32 bytes; a hex value put there by hand is INVALID (file, line, key; never the value) and fails secrets and --check', { timeout: 180_000 }, async () => {
+  const name = names[0]!;
+  const values = generated.get(name) ?? new Map<string, string>();
+  for (const key of ['gitea-secrets.jwt-secret', 'gitea-secrets.lfs-jwt-secret']) {
+    expect(values.get(key), key).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(Buffer.from(values.get(key) ?? '', 'base64url')).toHaveLength(32);
+  }
+  expect(values.get('gitea-secrets.secret-key')).toMatch(/^[0-9a-f]{64}$/);
+  const dir = join(work, `invalid-${name}`);
+  await mkdir(join(dir, name, 'secrets'), { recursive: true });
+  const hex = 'c0ffee'.repeat(10) + 'abcd'; // 64 hex digits, what `openssl rand -hex 32` gives
+  const file = join(dir, name, 'secrets', 'gitea-secrets.env');
+  await writeFile(file, `# by hand\nsecret-key=${'ab'.repeat(32)}\njwt-secret=${hex}\n`, { mode: 0o600 });
+  for (const args of [[name, '--dist', dir], [name, '--dist', dir, '--check']]) {
+    const r = await runCli('secrets', args);
+    expect(r.code, args.join(' ')).toBe(1);
+    expect(r.stdout).toMatch(/ jwt-secret +generated +INVALID: the value is 64 hex digits \(32 bytes as hex\), but its consumer decodes it as base64url, which gives 48 bytes and is refused .*\(.*gitea-secrets\.env:3\); fix: delete that line and run npm run secrets -- /);
+    expect(r.stdout).toMatch(/fix: delete that line and run npm run secrets -- /);
+    expect(r.stdout).toMatch(/1 secret values are in a form their consumer refuses/);
+    expect(r.stdout + r.stderr).not.toContain(hex);
+  }
+  // the bad value is still there, untouched; the missing keys were added next to it
+  const after = await readFile(file, 'utf8');
+  expect(after).toContain(`jwt-secret=${hex}\n`);
+  expect(after).toMatch(/^lfs-jwt-secret=[A-Za-z0-9_-]{43}$/m);
+});
+
 it('no generated secret value appears in the synthesized output, in synth output or in any git-tracked file', { timeout: 180_000 }, async () => {
   const values = [...generated.values()].flatMap((m) => [...m.values()]);
   expect(values.length).toBeGreaterThan(4);
