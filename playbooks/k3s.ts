@@ -34,6 +34,7 @@ import { kubeconfig } from './tasks/k3s-kubeconfig';
 import { tokenBackup } from './tasks/k3s-token-backup';
 import { verifiedDownload } from './tasks/verified-download';
 import { bundleStep, regionBundle } from './bundle-steps';
+import { webhookAdmits, webhookDryRun } from './cert-manager-webhook';
 import { archOf, K3S_IMAGES_DIR, pinnedSha256, pinsApply } from './artifacts';
 import { bundleArtifact, type LoadedBundle } from './bundle-manifest';
 import { regionArtifacts } from './artifacts';
@@ -255,6 +256,14 @@ export function buildK3s(region: Region): ReturnType<typeof definePlaybook> {
       }, { tags: ['k3s', 'nodes'] }),
       step('Wait until the cert-manager CRDs exist', waitFor, {
         command: `${K3S_KUBECTL} get crd certificates.cert-manager.io issuers.cert-manager.io clusterissuers.cert-manager.io >/dev/null 2>&1`,
+        timeoutSeconds: 600,
+        intervalSeconds: 5,
+      }, { tags: ['k3s', 'cert-manager'] }),
+      // the CRDs alone are not enough: Issuers are refused until the webhook answers (cert-manager-webhook.ts)
+      step('Wait until the cert-manager webhook admits requests (server-side dry run, as cmctl check api)', waitFor, {
+        command: webhookAdmits,
+        what: 'the cert-manager webhook to deny an invalid dry-run CertificateRequest',
+        explainOnTimeout: webhookDryRun,
         timeoutSeconds: 600,
         intervalSeconds: 5,
       }, { tags: ['k3s', 'cert-manager'] }),

@@ -19,6 +19,7 @@
 import { ZOT_PORT, ZOT_SERVICE_NAME } from '../constructs/zot';
 import type { TaintSpec } from '../constructs/placement';
 import { POOL_LABEL, type PoolName, type Region, type ResolvedHost } from './types';
+import { k3sRelease } from './versions';
 
 /**
  * ServiceLB (k3s pkg/cloudprovider/servicelb.go): when any node carries this label, svclb DaemonSets get the node
@@ -57,25 +58,33 @@ export interface PublicEntrypoint {
   readonly sources: 'web' | 'load-balancer';
 }
 
-/** The Traefik chart k3s ships at a minor, verified in k3s manifests/traefik.yaml at the tag. */
+/** The Traefik chart k3s ships, verified per release (regions/versions.ts K3S_RELEASES, traefikChart column). */
 export interface TraefikChart {
-  /** The chart version in k3s' HelmChart (`traefik-<version>.tgz`). */
+  /** The traefik-helm-chart release the bundled chart is built from, e.g. `v40.3.0` (`27.0.201+up27.0.2` style for old minors). */
   readonly version: string;
-  /** Its major decides the values syntax (`ports.web.redirectTo` before 34, `ports.web.redirections` from 34). */
+  /** Its major decides the values syntax (`ports.web.redirectTo` before 34, `.redirections` 34..38, `.http.redirections` from 39). */
   readonly major: number;
   readonly traefik: string;
 }
 
 /**
- * k3s minor -> bundled Traefik chart. Sources: k3s manifests/traefik.yaml at v1.28.15+k3s1
- * (`traefik-27.0.201+up27.0.2.tgz`, image 2.11.10); k3s moved to Traefik v3 (chart 34.x) in v1.32; later minors
- * ship chart 3x (`ports.web.redirections` syntax, traefik-helm-chart traefik/templates/_podtemplate.tpl fails on
- * `redirectTo` from v34.0.0).
+ * k3s minor -> bundled Traefik chart, for minors the release table has no row for (regions held back). Sources:
+ * k3s manifests/traefik.yaml at v1.28.15+k3s1 (`traefik-27.0.201+up27.0.2.tgz`, image 2.11.10); k3s moved to
+ * Traefik v3 (chart 34.x) in v1.32 (traefik-helm-chart traefik/templates/_podtemplate.tpl fails on `redirectTo`
+ * from v34.0.0); k3s-io/k3s#13805 moved 1.32-1.35 to `traefik-39.0.501+up39.0.5`.
  */
 export function traefikChartFor(k3sMinor: number): TraefikChart {
   if (k3sMinor < 32) return { version: '27.0.201+up27.0.2', major: 27, traefik: 'v2.11' };
-  if (k3sMinor < 34) return { version: '34.2.1+up34.2.0', major: 34, traefik: 'v3.3' };
-  return { version: '37.1.1+up37.1.0', major: 37, traefik: 'v3.5' };
+  return { version: 'v39.0.5', major: 39, traefik: 'v3.6' };
+}
+
+/** The Traefik chart of a pinned k3s release: its K3S_RELEASES row, else the minor's fallback above. */
+export function traefikChartOf(k3sVersion: string): TraefikChart {
+  const row = k3sRelease(k3sVersion);
+  if (!row) return traefikChartFor(k3sMinorOf(k3sVersion));
+  const major = /^v(\d+)\./.exec(row.traefikChart);
+  if (!major) throw new Error(`K3S_RELEASES['${k3sVersion}'].traefikChart '${row.traefikChart}' is not a chart release (expected e.g. v40.3.0; fix regions/versions.ts)`);
+  return { version: row.traefikChart, major: Number(major[1]), traefik: row.traefik };
 }
 
 export function k3sMinorOf(version: string): number {
@@ -146,7 +155,7 @@ export function k3sClusterSettings(region: Region): K3sClusterSettings {
       kind: 'DaemonSet',
       redirectPriority: 1,
     },
-    traefikChart: traefikChartFor(k3sMinor),
+    traefikChart: traefikChartOf(region.versions.k3s),
     registryMirrors: [{ name: inClusterRegistry(region), endpoint: `https://${region.platform.zot.host}` }],
     entrypoints: [
       { name: 'web', port: 80, protocol: 'TCP', pool: 'run', listener: 'traefik', sources: 'web' },
@@ -169,10 +178,17 @@ export function entrypointsOf(host: ResolvedHost, settings: K3sClusterSettings):
 /** Traefik's Helm values (the HelmChartConfig's valuesContent), in the syntax of the chart k3s ships. */
 export function traefikValues(settings: K3sClusterSettings): Record<string, unknown> {
   const t = settings.traefik;
+  // traefik-helm-chart: `redirectTo` until v33 (_podtemplate.tpl fails on it from v34.0.0), `ports.<ep>.redirections`
+  // v34..v38, `ports.<ep>.http.redirections` from v39.0.0 (values.schema.json then refuses the v34 key, so helm
+  // refuses the whole values; _podtemplate.tpl v39.0.5 reads `(.http).redirections.entryPoint.{to,scheme,priority,permanent}`).
+  const entryPoint = { to: 'websecure', scheme: 'https', permanent: true, priority: t.redirectPriority };
+  const major = settings.traefikChart.major;
   const redirect =
-    settings.traefikChart.major < 34
+    major < 34
       ? { redirectTo: { port: 'websecure', priority: t.redirectPriority } }
-      : { redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true, priority: t.redirectPriority } } };
+      : major < 39
+        ? { redirections: { entryPoint } }
+        : { http: { redirections: { entryPoint } } };
   return {
     deployment: { kind: t.kind },
     // A DaemonSet with hostPorts cannot surge: the new pod would need the old one's ports on the same node.

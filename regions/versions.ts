@@ -202,13 +202,18 @@ export interface K3sRelease {
   readonly containerd: string;
   /** Traefik the bundled chart runs, e.g. `v3.7.8`. */
   readonly traefik: string;
+  /**
+   * The traefik-helm-chart release k3s' bundled chart is built from (`traefik-<x>+up<chart>.tgz`), e.g. `v40.3.0`:
+   * its values.schema.json decides which HelmChartConfig values the chart accepts (schemas/traefik-chart-*).
+   */
+  readonly traefikChart: string;
   /** The release page the row was copied from. */
   readonly source: string;
 }
 
-const releaseRow = (tag: string, kubernetes: string, containerd: string, traefik: string): [string, K3sRelease] => [
+const releaseRow = (tag: string, kubernetes: string, containerd: string, traefik: string, traefikChart: string): [string, K3sRelease] => [
   tag,
-  { kubernetes, containerd, traefik, source: `https://github.com/k3s-io/k3s/releases/tag/${encodeURIComponent(tag)}` },
+  { kubernetes, containerd, traefik, traefikChart, source: `https://github.com/k3s-io/k3s/releases/tag/${encodeURIComponent(tag)}` },
 ];
 
 /**
@@ -216,11 +221,17 @@ const releaseRow = (tag: string, kubernetes: string, containerd: string, traefik
  * playbook writes the containerd template of the embedded containerd's major, and a guess from the minor
  * number is exactly what broke before (k3s 1.31 moved to containerd 2 and config-v3.toml.tmpl).
  */
+// The chart column (the k3s repository is too large to mirror here, so not read from its manifests/traefik.yaml):
+// k3s-io/k3s#13805 (backported to 1.32-1.35 by #13812-#13815, 2026-03) ships `traefik-39.0.501+up39.0.5.tgz`, and
+// #13970 moved only the image to 3.6.13; #14134 (2026-06) bumped "Traefik chart and image" to v3.7.1, which is
+// traefik-helm-chart v40 (Chart.yaml appVersion v3.7.0..v3.7.4 for v40.0.0..v40.3.0), and #14326 (v3.7.7,
+// backported to 1.34-1.36 by #14379-#14381) kept that chart, removing its `traefik.io/proxy-max-version: v3.7.4`
+// annotation (which v40.3.0 carries) rather than moving to v41.
 export const K3S_RELEASES: Readonly<Record<string, K3sRelease>> = Object.fromEntries([
-  releaseRow('v1.35.5+k3s1', 'v1.35.5', 'v2.2.3-k3s1', 'v3.6.13'),
-  releaseRow('v1.35.6+k3s1', 'v1.35.6', 'v2.2.5-k3s2', 'v3.7.4'),
-  releaseRow('v1.35.8+k3s1', 'v1.35.8', 'v2.2.7-k3s1', 'v3.7.8'),
-  releaseRow('v1.36.4+k3s1', 'v1.36.4', 'v2.3.4-k3s1.36', 'v3.7.8'),
+  releaseRow('v1.35.5+k3s1', 'v1.35.5', 'v2.2.3-k3s1', 'v3.6.13', 'v39.0.5'),
+  releaseRow('v1.35.6+k3s1', 'v1.35.6', 'v2.2.5-k3s2', 'v3.7.4', 'v40.3.0'),
+  releaseRow('v1.35.8+k3s1', 'v1.35.8', 'v2.2.7-k3s1', 'v3.7.8', 'v40.3.0'),
+  releaseRow('v1.36.4+k3s1', 'v1.36.4', 'v2.3.4-k3s1.36', 'v3.7.8', 'v40.3.0'),
 ]);
 
 /** The facts of a pinned k3s release, or undefined when the table has no row for it. */

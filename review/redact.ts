@@ -21,6 +21,12 @@ const SECRET_LINE = /^(\s*(?:export\s+)?["']?[\w.-]*(?:TOKEN|PASSW(?:OR)?D|SECRE
 /** The password of a URL's user info: `postgres://user:pw@host`. */
 const URL_PASSWORD = /(\b[a-z][\w+.-]*:\/\/[^:/\s@]+:)([^@\s]+)(@)/gi;
 const PEM_PRIVATE = /-----BEGIN [A-Z ]*PRIVATE KEY-----[\s\S]*?-----END [A-Z ]*PRIVATE KEY-----/g;
+/**
+ * Values that say something about a secret but are none: a switch (`WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS=true`)
+ * or a reference to where the secret lives (`SECRET_KEY_URI = file:/etc/gitea-secrets/secret-key`). Shown, so a
+ * reviewer sees the switch flip or the path move; anything else under a secret-looking name stays redacted.
+ */
+const NOT_A_SECRET = /^(true|false|file:\/[\w./-]+)$/i;
 /** The shape every redacted value has; formatters and tests can recognise it. */
 export const REDACTED = /<redacted:[0-9a-f]{8}>/;
 
@@ -65,7 +71,8 @@ export class Redactor {
     const eq = literal.indexOf('=');
     if (eq < 0) return this.tag(literal);
     const name = literal.slice(0, eq);
-    return all || SECRET_NAME.test(name) ? `${name}=${this.tag(literal.slice(eq + 1))}` : literal;
+    const value = literal.slice(eq + 1);
+    return all || (SECRET_NAME.test(name) && !NOT_A_SECRET.test(value)) ? `${name}=${this.tag(value)}` : literal;
   }
 
   private walk(value: unknown, key: string | undefined): unknown {
@@ -78,7 +85,8 @@ export class Redactor {
     const out: Record<string, unknown> = {};
     const secretPair = typeof value.name === 'string' && SECRET_NAME.test(value.name);
     for (const [k, v] of Object.entries(value)) {
-      out[k] = secretPair && k === 'value' && v !== undefined && v !== null ? this.tag(v) : this.walk(v, k);
+      const secretValue = secretPair && k === 'value' && v !== undefined && v !== null && !(typeof v === 'string' && NOT_A_SECRET.test(v));
+      out[k] = secretValue ? this.tag(v) : this.walk(v, k);
     }
     return out;
   }
@@ -93,7 +101,7 @@ export class Redactor {
         .split('\n')
         .map((line) => {
           const match = SECRET_LINE.exec(line);
-          return match && !REDACTED.test(match[2]!) ? `${match[1]}${this.tag(match[2])}` : line;
+          return match && !REDACTED.test(match[2]!) && !NOT_A_SECRET.test(match[2]!.trim()) ? `${match[1]}${this.tag(match[2])}` : line;
         })
         .join('\n');
     }

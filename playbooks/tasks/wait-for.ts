@@ -14,9 +14,16 @@ export type WaitForArgs = (
   readonly timeoutSeconds?: number;
   /** @default 1 */
   readonly intervalSeconds?: number;
+  /**
+   * Read-only command run once when the deadline passes; its output (stdout and stderr, last 20 lines) follows the
+   * timeout message, so the failure says why the condition never held (e.g. the API server's error), not only that.
+   */
+  readonly explainOnTimeout?: string;
+  /** What is waited for, in words, for the summary and the timeout message. @default the port, file or command */
+  readonly what?: string;
 };
 
-function condition(a: WaitForArgs): { check: string; what: string } {
+function target(a: WaitForArgs): { check: string; what: string } {
   if ('port' in a) {
     if (!Number.isInteger(a.port) || a.port < 1 || a.port > 65535) throw new ValidationError(`wait.for: port ${a.port} is out of range (expected 1..65535)`);
     const host = a.host ?? '127.0.0.1';
@@ -28,6 +35,11 @@ function condition(a: WaitForArgs): { check: string; what: string } {
   }
   if ('file' in a) return { check: sh`[ -e ${a.file} ]`, what: `file ${a.file}` };
   return { check: a.command, what: `command ${a.command}` };
+}
+
+function condition(a: WaitForArgs): { check: string; what: string } {
+  const c = target(a);
+  return a.what === undefined ? c : { check: c.check, what: a.what };
 }
 
 function ready(a: WaitForArgs): Fact<boolean> {
@@ -44,7 +56,8 @@ export const waitFor: Task<WaitForArgs> = {
     if (!(t > 0 && t <= 3600)) throw new ValidationError(`wait.for: timeoutSeconds ${t} is out of range (expected 1..3600)`);
     const { check, what } = condition(a);
     if (await host.fact(ready(a))) return ok(`${what} ready`);
-    const loop = sh`deadline=$(( $(date +%s) + ${t} )); until { ${raw(check)}\n}; do if [ "$(date +%s)" -ge "$deadline" ]; then printf '%s\n' ${`timed out after ${t} s waiting for ${what}`} >&2; exit 1; fi; sleep ${every}; done`;
+    const explain = a.explainOnTimeout === undefined ? '' : sh` { ${raw(a.explainOnTimeout)}\n} 2>&1 | tail -n 20 | sed 's/^/  /' >&2;`;
+    const loop = sh`deadline=$(( $(date +%s) + ${t} )); until { ${raw(check)}\n}; do if [ "$(date +%s)" -ge "$deadline" ]; then printf '%s\n' ${`timed out after ${t} s waiting for ${what}${a.explainOnTimeout === undefined ? '' : '; last answer:'}`} >&2;${raw(explain)} exit 1; fi; sleep ${every}; done`;
     // Once the wait succeeded the condition held; it changes nothing on the host itself. Whether the run has to wait
     // at all depends on when the condition comes true (a service this run starts, another host): a check run cannot
     // know, and says so.

@@ -115,9 +115,21 @@ describe('k3s playbook on lab hosts (fixture binary from a local mirror)', () =>
 
   it('bootstraps three servers one at a time and an agent, then a second run and a check run change nothing', async () => {
     const r = await region();
+    // cert-manager's webhook serves 20 s from now on the seed (fixture knob; its CRDs exist at once): the play must
+    // wait for the webhook, not only for the CRDs, or the first `kubectl apply -k` fails on its Issuers. The fixture
+    // counts from the later of the HelmChart manifest's mtime and the server's ready time (a manifest written by
+    // this play only moves it later).
+    const webhookAt = Date.now() + 20_000;
+    const since = Number(await sh('lab-1', 'm=$(stat -c %Y /var/lib/rancher/k3s/server/manifests/cert-manager.yaml 2>/dev/null || echo 0); r=$(cut -d. -f1 /var/lib/rancher/k3s/fixture/ready-at 2>/dev/null || echo 0); [ "$m" -gt "$r" ] && echo "$m" || echo "$r"')) * 1000;
+    await sh('lab-1', `printf 'cert-manager-webhook-after-seconds=%d\\n' ${since === 0 ? 20 : Math.ceil((webhookAt - since) / 1000)} > /etc/k3s-test-fixture.conf`);
     const first = await play(k3s, r);
+    await sh('lab-1', 'rm -f /etc/k3s-test-fixture.conf');
     expect(first.failures).toEqual([]);
     expect(first.ok).toBe(true);
+    const webhookStep = first.events.findIndex((e) => e.type === 'task.result' && e.host === 'lab-1' && (e as { task: string }).task.startsWith('Wait until the cert-manager webhook admits requests'));
+    expect(webhookStep, 'the webhook wait ran on the seed').toBeGreaterThan(-1);
+    expect((first.events[webhookStep] as { status: string }).status).toBe('changed'); // it had to wait
+    expect(first.eventTimes[webhookStep]!).toBeGreaterThanOrEqual(webhookAt - 1000);
     expect(mirror.requests.some((u) => u.endsWith('/k3s'))).toBe(true);
     // every server's state is read and the join target decided first; then the seed, then the others one at a time
     const starts = first.events.filter((e) => e.type === 'play.start').map((e) => (e as { play: string }).play);

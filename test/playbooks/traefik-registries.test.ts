@@ -2,6 +2,9 @@
  * The host-side half of the public path: the Traefik HelmChartConfig and registries.yaml the k3s playbook ships,
  * rendered from regions/k3s-cluster.ts (the source synth's platform model reads).
  */
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Ajv2020 from 'ajv/dist/2020';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import k3s from '../../playbooks/k3s';
@@ -9,7 +12,9 @@ import { k3sInputs } from '../../playbooks/k3s-inputs';
 import { K3S_MANIFESTS, K3S_REGISTRIES } from '../../playbooks/k3s-layout';
 import { renderRegistries } from '../../playbooks/registries';
 import { renderTraefikConfig, TRAEFIK_CONFIG_PATH } from '../../playbooks/traefik-config';
-import { k3sClusterSettings, traefikChartFor, traefikValues } from '../../regions/k3s-cluster';
+import { k3sClusterSettings, traefikChartFor, traefikChartOf, traefikValues } from '../../regions/k3s-cluster';
+import { K3S_RELEASES } from '../../regions/versions';
+import { REPO_ROOT } from '../../regions/load';
 import { loadRegion } from '../../regions/load';
 
 describe('Traefik HelmChartConfig', () => {
@@ -32,15 +37,36 @@ describe('Traefik HelmChartConfig', () => {
     expect(values.service).toEqual({ type: 'ClusterIP' });
   });
 
-  it('uses ports.web.redirections from chart 34 on (k3s >= 1.32 ships Traefik 3; redirectTo fails the chart there)', async () => {
+  it('uses ports.web.redirections for charts 34..38 and ports.web.http.redirections from chart 39 (k3s 1.35 ships 39/40)', async () => {
     const region = await loadRegion('eu-central-1');
+    const entryPoint = { to: 'websecure', scheme: 'https', permanent: true, priority: 1 };
     expect(traefikChartFor(28).major).toBe(27);
-    expect(traefikChartFor(35).major).toBeGreaterThanOrEqual(34);
-    const values = traefikValues({ ...k3sClusterSettings(region), traefikChart: traefikChartFor(35) }) as Record<string, any>;
-    // the shipped regions (k3s 1.35) get this syntax from the table
-    expect((parse((parse(renderTraefikConfig(region)) as { spec: { valuesContent: string } }).spec.valuesContent) as Record<string, any>).ports.web).toEqual(values.ports.web);
-    expect(values.ports.web).toEqual({ hostPort: 80, redirections: { entryPoint: { to: 'websecure', scheme: 'https', permanent: true, priority: 1 } } });
-    expect(values.ports.web.redirectTo).toBeUndefined();
+    const at = (major: number) => traefikValues({ ...k3sClusterSettings(region), traefikChart: { version: `v${major}.0.0`, major, traefik: 'v3' } }) as Record<string, any>;
+    expect(at(37).ports.web).toEqual({ hostPort: 80, redirections: { entryPoint } });
+    expect(at(39).ports.web).toEqual({ hostPort: 80, http: { redirections: { entryPoint } } });
+    // the shipped regions (k3s v1.35.8, chart 40) get the chart-39 syntax from the release table
+    const shipped = parse((parse(renderTraefikConfig(region)) as { spec: { valuesContent: string } }).spec.valuesContent) as Record<string, any>;
+    expect(shipped.ports.web).toEqual({ hostPort: 80, http: { redirections: { entryPoint } } });
+    expect(shipped.ports.web.redirectTo).toBeUndefined();
+  });
+
+  it('passes values.schema.json of the chart every known k3s release ships (additionalProperties: false), and redirectTo does not', async () => {
+    const region = await loadRegion('eu-central-1');
+    expect(traefikChartOf(region.versions.k3s).major).toBe(40); // k3s v1.35.8: Traefik 3.7 on chart 40
+    const charts = [...new Set(Object.values(K3S_RELEASES).map((r) => r.traefikChart))].sort();
+    expect(charts).toEqual(['v39.0.5', 'v40.3.0']);
+    for (const chart of charts) {
+      // traefik-helm-chart <chart> traefik/values.schema.json (schemas/README.md): helm refuses values it rejects
+      const schema = JSON.parse(readFileSync(join(REPO_ROOT, 'schemas', `traefik-chart-${chart}.values.schema.json`), 'utf8'));
+      const validate = new Ajv2020({ strict: false, allErrors: true }).compile(schema);
+      const settings = { ...k3sClusterSettings(region), traefikChart: { version: chart, major: Number(chart.slice(1).split('.')[0]), traefik: 'v3' } };
+      const values = traefikValues(settings) as Record<string, any>;
+      expect(validate(values), `${chart}: ${JSON.stringify(validate.errors)}`).toBe(true);
+      // the pre-34 syntax is refused by the schema: the check can fail
+      const old = traefikValues({ ...settings, traefikChart: traefikChartFor(28) });
+      expect(validate(old), chart).toBe(false);
+      expect(JSON.stringify(validate.errors)).toContain('redirectTo');
+    }
   });
 
   it('is shipped by the k3s playbook into the auto-deploy manifests of every server, not of agents', async () => {

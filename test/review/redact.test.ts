@@ -52,6 +52,23 @@ describe('Redactor', () => {
     expect(text).toContain('postgres://gitea:<redacted:');
   });
 
+  it('shows switches and file references under secret-looking names (they are no secret), and still redacts the values', () => {
+    const out = redactor.object({
+      apiVersion: 'v1',
+      kind: 'ConfigMap',
+      data: { 'app.ini': '[security]\nSECRET_KEY_URI = file:/etc/gitea-secrets/secret-key\nSECRET_KEY = file-but-not-a-path\n' },
+      spec: { env: [{ name: 'WOODPECKER_BACKEND_K8S_ALLOW_NATIVE_SECRETS', value: 'true' }, { name: 'API_TOKEN', value: 'truest' }] },
+    });
+    const text = JSON.stringify(out);
+    expect(text).toContain('SECRET_KEY_URI = file:/etc/gitea-secrets/secret-key');
+    expect(text).toContain('"value":"true"');
+    expect(text).not.toMatch(/file-but-not-a-path|truest/);
+    const kustomization = JSON.stringify(redactor.object({ apiVersion: 'kustomize.config.k8s.io/v1beta1', kind: 'Kustomization', configMapGenerator: [{ name: 'y', literals: ['ALLOW_SECRETS=false', 'API_TOKEN=abc'] }], secretGenerator: [{ name: 'x', literals: ['FLAG=true'] }] }));
+    expect(kustomization).toContain('ALLOW_SECRETS=false');
+    expect(kustomization).not.toContain('API_TOKEN=abc');
+    expect(kustomization).not.toContain('FLAG=true'); // a secretGenerator literal is always redacted
+  });
+
   it('gives equal values equal tags and different values different tags, per key', () => {
     expect(redactor.tag('a')).toBe(redactor.tag('a'));
     expect(redactor.tag('a')).not.toBe(redactor.tag('b'));
