@@ -6,10 +6,16 @@
  *
  * The first use builds the cached Debian rootfs (~100 s); later ups boot in seconds. Needs root.
  * Use one id per test file so files never share hosts; the returned object is filled in beforeAll.
- * Every file starts from fresh hosts (a lab this id left behind is brought down first).
+ * Every file starts from fresh hosts (a lab this id left behind is brought down first). A lab id's network names
+ * are machine-wide, so two test runs using one id at once (two checkouts, or a second `vitest` started while the
+ * first runs) would tear each other's hosts down: the file holds a machine-wide lock per id from beforeAll to
+ * afterAll, and a second run waits for it (bounded) instead.
  */
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll } from 'vitest';
 import { labDown, labUp, labSsh, startHost, stopHost, type LabHost, type LabInfo, type LabSshResult } from '../../lab';
+import { withLock } from '../../lab/lock';
 
 export interface UseLabOptions {
   /** Lab id, one per test file (e.g. 'runner-it'). */
@@ -54,13 +60,28 @@ export function useLab(options: UseLabOptions): UsedLab {
     return host.publicIp;
   };
 
+  let release: (() => void) | undefined;
+  let held: Promise<void> | undefined;
+  const waitSeconds = 600;
   beforeAll(async () => {
+    // One run per lab id on this machine at a time (a dead holder's lock is taken over, lab/lock.ts).
+    const lockPath = join(tmpdir(), `region-bootstrapper-lab-${options.id}.lock`);
+    await new Promise<void>((acquired, failed) => {
+      held = withLock(lockPath, waitSeconds, () => new Promise<void>((done) => { release = done; acquired(); }), () => {
+        process.stderr.write(`useLab('${options.id}'): another test run on this machine uses this lab id; waiting up to ${waitSeconds} s for it\n`);
+      }).catch(failed);
+    });
     // Fresh hosts every file: a run that was killed half-way may have left this id up with changed hosts.
     await labDown(options.id);
     info = await labUp({ id: options.id, hosts: options.hosts });
-  }, (options.upTimeoutSeconds ?? 900) * 1000);
+  }, (waitSeconds + (options.upTimeoutSeconds ?? 900)) * 1000);
   afterAll(async () => {
-    if (!options.keep) await labDown(options.id);
+    try {
+      if (!options.keep) await labDown(options.id);
+    } finally {
+      release?.();
+      await held;
+    }
   }, 120_000);
 
   return {
