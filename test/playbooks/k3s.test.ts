@@ -110,7 +110,7 @@ describe('k3s playbook', () => {
     ]);
     expect(pb.plays[0]!.steps.map((s) => s.task.id)).toEqual(['k3s.cluster-state']);
     expect(pb.plays[1]!.steps.map((s) => [s.task.id, s.runOnce])).toEqual([['k3s.cluster-plan', true]]);
-    expect(pb.plays[8]!.steps.map((s) => s.task.id)).toEqual(['wait.for', 'wait.for', 'k3s.node-metadata', 'wait.for', 'k3s.token-backup', 'k3s.kubeconfig']);
+    expect(pb.plays[8]!.steps.map((s) => s.task.id)).toEqual(['wait.for', 'wait.for', 'k3s.node-metadata', 'wait.for', 'wait.for', 'k3s.token-backup', 'k3s.kubeconfig']);
   });
 });
 
