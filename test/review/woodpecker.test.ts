@@ -1,4 +1,5 @@
 import { readFileSync } from 'node:fs';
+import Ajv from 'ajv';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -21,9 +22,24 @@ const step = (name: string): Step => {
 };
 
 describe('.woodpecker.yml', () => {
-  it('runs npm ci, npm test and the dist freshness check on a pinned node image', () => {
+  it('is a valid Woodpecker v3 pipeline (the linter schema of v3.17.0, the release the platform runs)', () => {
+    const schema = JSON.parse(readFileSync(join(REPO, 'schemas', 'woodpecker-v3.17.0-pipeline.schema.json'), 'utf8'));
+    const validate = new Ajv({ strict: false, allErrors: true, logger: false }).compile(schema);
+    expect(validate(parse(text)), JSON.stringify(validate.errors)).toBe(true);
+    // the check can fail: the pre-1.0 `pipeline:` key is refused
+    expect(validate({ ...(parse(text) as object), pipeline: {} })).toBe(false);
+  });
+
+  it('runs npm ci, the CI entry point (with a checksum-verified kubectl) and the dist freshness check on a pinned node image', () => {
     expect(step('install').commands).toContain('npm ci --no-audit --no-fund');
-    expect(step('test').commands).toContain('npm test');
+    // .ci/run refuses to start without kubectl; the node image has none
+    const test = step('test').commands;
+    expect(test.at(-1)).toBe('.ci/run');
+    const fetchAt = test.findIndex((c) => c.includes('bin/linux/amd64/kubectl"'));
+    const verifyAt = test.findIndex((c) => c.includes('kubectl.sha256') && c.includes('sha256sum --check --strict'));
+    expect(fetchAt).toBeGreaterThan(-1);
+    expect(verifyAt).toBeGreaterThan(fetchAt);
+    expect(readFileSync(join(REPO, '.ci', 'run'), 'utf8')).toMatch(/\nnpm test\n/);
     expect(step('dist-fresh').commands).toContain('npm run synth -- --check');
     for (const s of pipeline.steps) expect(s.image, s.name).toMatch(/^node:20\.\d+\.\d+-[a-z]+(@sha256:[0-9a-f]{64})?$/);
   });
