@@ -208,7 +208,7 @@ export class RdevApi extends Construct {
             source: 'supply',
             help:
               `the whole URL, ${databaseUrlForm(db)} (percent-encode the password: @ is %40, : is %3A, / is %2F, % is %25). ` +
-              `Create the role and database as a PostgreSQL superuser: CREATE ROLE ${db.user} LOGIN PASSWORD '<password>'; CREATE DATABASE ${db.name} OWNER ${db.user}; ` +
+              `Create the role and database as a PostgreSQL superuser in psql: CREATE ROLE ${db.user} LOGIN; \\password ${db.user} (psql prompts, so the password stays out of the server log and shell history); CREATE DATABASE ${db.name} OWNER ${db.user}; ` +
               '(rdev-api creates its tables itself on start). npm run secrets checks host, database, role and sslmode against the region',
             check: { kind: 'database-url', database: { host: db.host, name: db.name, user: db.user, sslMode: db.sslMode } },
           },

@@ -114,7 +114,8 @@ describe('RdevApi', () => {
     // the help says the exact URL form and how to create the role and database
     const help = db?.keys[0]?.help ?? '';
     expect(help).toContain('postgres://rdev:<password, percent-encoded>@postgres.databases.svc.cluster.local:5432/rdev?sslmode=disable');
-    expect(help).toContain("CREATE ROLE rdev LOGIN PASSWORD '<password>'; CREATE DATABASE rdev OWNER rdev;");
+    expect(help).toContain('CREATE ROLE rdev LOGIN; \\password rdev');
+    expect(help).toContain('CREATE DATABASE rdev OWNER rdev;');
   });
 
   it("checks a supplied DATABASE_URL against the region's database, never echoing it", () => {
