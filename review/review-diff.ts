@@ -148,8 +148,10 @@ function objectSecurity(kind: string, changes: readonly TaggedFieldChange[]): Se
 }
 
 function reachabilityDelta(region: string, base: RegionManifests | undefined, head: RegionManifests | undefined): ReachabilityDelta | undefined {
-  const before = base ? reachabilityReport(region, base.objects) : undefined;
-  const after = head ? reachabilityReport(region, head.objects) : undefined;
+  // Each side also probes the destinations the other side's policies name (a database outside dist), so a
+  // destination that only the new policies name shows only the flows that really changed.
+  const before = base ? reachabilityReport(region, base.objects, head ? { probeNamedDestinationsOf: head.objects } : {}) : undefined;
+  const after = head ? reachabilityReport(region, head.objects, base ? { probeNamedDestinationsOf: base.objects } : {}) : undefined;
   const delta = diffReachability(before, after);
   return delta.changes.length > 0 || delta.newlyFailingChecks.length > 0 ? delta : undefined;
 }

@@ -181,7 +181,8 @@ export function withOtherTenant(namespaces: Namespaces): Namespaces {
   return { labels, roles };
 }
 
-export function endpointsOf(objects: readonly K8sObject[], namespaces: Namespaces): Endpoint[] {
+/** `alsoNamedBy`: NetworkPolicies of another version of the region whose named destinations are probed too. */
+export function endpointsOf(objects: readonly K8sObject[], namespaces: Namespaces, alsoNamedBy: readonly K8sObject[] = []): Endpoint[] {
   const pods: PodEndpoint[] = [];
   const nsLabels = (ns: string): Readonly<Record<string, string>> => namespaces.labels.get(ns) ?? { [NAME_LABEL]: ns };
   const roleOf = (ns: string): Role => namespaces.roles.get(ns) ?? 'platform';
@@ -210,7 +211,7 @@ export function endpointsOf(objects: readonly K8sObject[], namespaces: Namespace
     if (role !== 'tenant' && role !== 'builds') continue;
     pods.push({ kind: 'pod', id: `${ns}/*`, role, namespace: ns, namespaceLabels: nsLabels(ns), labels: {}, ports: 'any' });
   }
-  const endpoints: Endpoint[] = [...pods, ...namedDestinations(objects, pods, nsLabels, roleOf)];
+  const endpoints: Endpoint[] = [...pods, ...namedDestinations([...objects, ...alsoNamedBy], pods, nsLabels, roleOf)];
   for (const external of EXTERNAL_ADDRESSES) endpoints.push({ kind: 'address', id: external.id, role: external.role, cidr: external.ip });
   return endpoints;
 }

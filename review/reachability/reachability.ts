@@ -66,6 +66,12 @@ export const CATEGORY_ORDER: readonly string[] = [
 export interface ReachabilityOptions {
   /** The region's pod network (cluster CIDR); ipBlock peers overlapping it apply to pods. @default '10.42.0.0/16' */
   readonly podNetwork?: string;
+  /**
+   * Another version of the region (the other side of a diff): the destinations its egress rules name (pods outside
+   * dist, single addresses) are probed here too, so a destination only one side names does not read as a flow
+   * opened or closed. @default none
+   */
+  readonly probeNamedDestinationsOf?: readonly SourcedObject[];
 }
 
 export function reachabilityReport(region: string, objects: readonly SourcedObject[], options: ReachabilityOptions = {}): ReachabilityReport {
@@ -83,7 +89,9 @@ export function reachabilityReport(region: string, objects: readonly SourcedObje
       ...componentPolicies.map((o) => ({ ...o.object, metadata: { ...o.object.metadata, namespace: STAMPED_TENANT } })),
     ];
   }
-  const namespaces = namespacesOf(own);
+  const otherPolicies = (options.probeNamedDestinationsOf ?? []).map((o) => o.object).filter((o) => o.kind === 'NetworkPolicy');
+  // the other side's policies only add the namespaces their peers name (a policy's own namespace is named too, harmlessly)
+  const namespaces = namespacesOf([...own, ...otherPolicies]);
   const realTenants = [...namespaces.roles].filter(([, role]) => role === 'tenant').map(([ns]) => ns);
   const policyObjects = own.filter((o) => o.kind === 'NetworkPolicy');
   const policies: K8sObject[] = [...policyObjects];
@@ -97,7 +105,7 @@ export function reachabilityReport(region: string, objects: readonly SourcedObje
     policies.push(...stamped.map((o) => ({ ...o, metadata: { ...o.metadata, namespace: OTHER_TENANT } })));
   }
   const context = policyContext(policies, allNamespaces, options.podNetwork ?? POD_NETWORK);
-  const endpoints = endpointsOf(own, allNamespaces);
+  const endpoints = endpointsOf(own, allNamespaces, otherPolicies);
   const flows: Flow[] = [];
   for (const source of endpoints) {
     // k3s' own pods: Traefik initiates connections into the cluster (ingress); CoreDNS and Traefik's

@@ -154,6 +154,32 @@ describe('diffTrees', () => {
     expect(region(r).objects[0]?.security).toContain('network-policy');
   });
 
+  it('probes a destination outside dist on both sides: one only the new policies name opens nothing by itself', () => {
+    const egressTo = (name: string, app: string, peer: Record<string, unknown>) => ({
+      apiVersion: 'networking.k8s.io/v1',
+      kind: 'NetworkPolicy',
+      metadata: { name, namespace: 'platform' },
+      spec: { podSelector: { matchLabels: { 'app.kubernetes.io/name': app } }, policyTypes: ['Egress'], egress: [{ to: [peer], ports: [{ port: 5432, protocol: 'TCP' }] }] },
+    });
+    const databases = { namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'databases' } } };
+    const withGitea = (f: RegionFiles): void => {
+      f['40-network-policies.yaml']!.push(egressTo('gitea-database', 'gitea', databases));
+    };
+    const base = clone(baseRegionFiles());
+    withGitea(base);
+    const head = clone(base);
+    // zot now names the database pods by label too: a new destination `databases/{app=postgres}`
+    head['40-network-policies.yaml']!.push(egressTo('zot-database', 'zot', { ...databases, podSelector: { matchLabels: { app: 'postgres' } } }));
+    const r = diffTrees(loadDistTree(dirs.write(`base-db-${++counter}`, { 'eu-test': base })), loadDistTree(dirs.write(`head-db-${++counter}`, { 'eu-test': head })), { baseLabel: 'base', headLabel: 'head' });
+    const changes = region(r).reachability!.changes;
+    // Gitea could reach every pod of `databases` before: the labelled pods are no news for it
+    expect(changes.filter((c) => c.from === 'platform/gitea')).toEqual([]);
+    // zot's egress got narrower (it had none): nothing opened anywhere, its path to the database kept on 5432
+    expect(changes.every((c) => formatPortSet(c.opened) === 'none')).toBe(true);
+    expect(changes.find((c) => c.from === 'platform/zot' && c.to === 'databases/{app=postgres}')).toMatchObject({ from: 'platform/zot' });
+    expect(formatPortSet(changes.find((c) => c.from === 'platform/zot' && c.to === 'databases/{app=postgres}')!.after)).toBe('tcp/5432');
+  });
+
   it('shows a closed path as closed, not as a security finding', () => {
     const r = review((f) => {
       find(f, 'NetworkPolicy', 'woodpecker-server-ingress').spec.ingress.pop();
