@@ -59,7 +59,7 @@ export function pullSecretHelp(image: string): string {
       : `a read-only token of a ${registry} user who may pull ${image.replace(/[:@].*$/, '')}`;
   return (
     `${token}, as one line .dockerconfigjson={"auths":{"${registry}":{"auth":"<base64 of user:token>"}}}; ` +
-    `make it with read -rs TOKEN; printf '.dockerconfigjson={"auths":{"%s":{"auth":"%s"}}}\\n' ${registry} "$(printf '%s:%s' <user> "$TOKEN" | base64 -w0)" >> <this env file>`
+    `make it with read -rs TOKEN; printf '.dockerconfigjson={"auths":{"%s":{"auth":"%s"}}}\\n' ${registry} "$(printf '%s:%s' <user> "$TOKEN" | base64 | tr -d '\\n')" >> <this env file>`
   );
 }
 
