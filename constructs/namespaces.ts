@@ -79,12 +79,25 @@ function buildsAnnotations(props: NamespacesProps): Record<string, string> | und
   const out: Record<string, string> = {};
   if (props.buildsNodeSelector && Object.keys(props.buildsNodeSelector).length > 0) out[NODE_SELECTOR_ANNOTATION] = selectorText(props.buildsNodeSelector);
   if (props.buildsTolerateTaints && props.buildsTolerateTaints.length > 0) {
-    const tolerations = JSON.stringify(props.buildsTolerateTaints.map(tolerationFor));
-    out[DEFAULT_TOLERATIONS_ANNOTATION] = tolerations;
-    out[TOLERATIONS_WHITELIST_ANNOTATION] = tolerations;
+    const tolerations = props.buildsTolerateTaints.map(tolerationFor);
+    out[DEFAULT_TOLERATIONS_ANNOTATION] = JSON.stringify(tolerations);
+    // The whitelist must also cover what the API server adds to every pod before PodTolerationRestriction checks
+    // it, or every pipeline pod is refused (synth/platform/schedule.ts ADMISSION_ADDED_TOLERATIONS says where).
+    out[TOLERATIONS_WHITELIST_ANNOTATION] = JSON.stringify([...tolerations, ...ADMISSION_TOLERATIONS]);
   }
   return Object.keys(out).length > 0 ? out : undefined;
 }
+
+/**
+ * Tolerations kube-apiserver's admission adds to pods (DefaultTolerationSeconds: not-ready and unreachable,
+ * NoExecute; PodTolerationRestriction: memory-pressure, NoSchedule, for pods that are not BestEffort). Without
+ * tolerationSeconds, so the whitelist entry covers the 300 s DefaultTolerationSeconds sets.
+ */
+export const ADMISSION_TOLERATIONS: readonly k8s.Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute' },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+];
 
 export function podSecurity(level: 'restricted' | 'baseline', kubernetesMinor: string): Record<string, string> {
   return {

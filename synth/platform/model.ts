@@ -18,6 +18,7 @@ export interface Toleration {
   readonly operator?: string;
   readonly value?: string;
   readonly effect?: string;
+  readonly tolerationSeconds?: number;
 }
 
 export interface NodeTaint {
@@ -202,7 +203,8 @@ function simulatedTenantNamespace(manifests: RegionManifests): ModelNamespace | 
 
 export function toleration(value: unknown): Toleration {
   const o = asObject(value) ?? {};
-  const out: { key?: string; operator?: string; value?: string; effect?: string } = {};
+  const out: { key?: string; operator?: string; value?: string; effect?: string; tolerationSeconds?: number } = {};
+  if (typeof o.tolerationSeconds === 'number') out.tolerationSeconds = o.tolerationSeconds;
   const key = asString(o.key);
   const operator = asString(o.operator);
   const v = asString(o.value);

@@ -21,6 +21,31 @@ function parseTolerations(text: string | undefined): Toleration[] {
   }
 }
 
+/**
+ * Tolerations the API server adds to a pod before PodTolerationRestriction validates it against the namespace's
+ * whitelist (kubernetes plugin/pkg/admission): DefaultTolerationSeconds (enabled by default, k3s keeps it) adds
+ * not-ready and unreachable (Exists, NoExecute, 300 s) to every pod that does not tolerate them already, and
+ * podtolerationrestriction's Admit adds memory-pressure (Exists, NoSchedule) to every pod that is not BestEffort
+ * (modelled for every pod: a pipeline pod with any request or limit gets it). A whitelist without them refuses
+ * every pod of the namespace.
+ */
+export const ADMISSION_ADDED_TOLERATIONS: readonly Toleration[] = [
+  { key: 'node.kubernetes.io/not-ready', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  { key: 'node.kubernetes.io/unreachable', operator: 'Exists', effect: 'NoExecute', tolerationSeconds: 300 },
+  { key: 'node.kubernetes.io/memory-pressure', operator: 'Exists', effect: 'NoSchedule' },
+];
+
+/** Whether `ss` tolerates everything `t` does (kubernetes pkg/util/tolerations isSuperset, used by VerifyAgainstWhitelist). */
+function isSuperset(ss: Toleration, t: Toleration): boolean {
+  const key = ss.key ?? '';
+  const op = ss.operator || 'Equal';
+  if ((t.key ?? '') !== key && (key !== '' || op !== 'Exists')) return false;
+  if ((t.effect ?? '') !== (ss.effect ?? '') && (ss.effect ?? '') !== '') return false;
+  if (ss.effect === 'NoExecute' && ss.tolerationSeconds !== undefined && (t.tolerationSeconds === undefined || t.tolerationSeconds > ss.tolerationSeconds)) return false;
+  if (op === 'Exists') return true;
+  return op === 'Equal' && (t.operator || 'Equal') === 'Equal' && (t.value ?? '') === (ss.value ?? '');
+}
+
 function sameToleration(a: Toleration, b: Toleration): boolean {
   return (a.key ?? '') === (b.key ?? '') && (a.operator ?? 'Equal') === (b.operator ?? 'Equal') && (a.value ?? '') === (b.value ?? '') && (a.effect ?? '') === (b.effect ?? '');
 }
@@ -92,7 +117,8 @@ export function placement(model: Pick<PlatformModel, 'nodes' | 'namespaces' | 'r
     const defaults = parseTolerations(ns?.annotations[DEFAULT_TOLERATIONS_ANNOTATION]);
     const whitelist = ns?.annotations[WHITELIST_ANNOTATION] !== undefined ? parseTolerations(ns.annotations[WHITELIST_ANNOTATION]) : undefined;
     for (const t of defaults) if (!tolerations.some((x) => sameToleration(x, t))) tolerations.push(t);
-    const outside = whitelist ? tolerations.filter((t) => !whitelist.some((x) => sameToleration(x, t))) : [];
+    for (const t of ADMISSION_ADDED_TOLERATIONS) if (!tolerations.some((x) => isSuperset(x, t))) tolerations.push(t);
+    const outside = whitelist ? tolerations.filter((t) => !whitelist.some((x) => isSuperset(x, t))) : [];
     if (outside.length > 0) return reject(`admission rejects it: toleration ${JSON.stringify(outside[0])} is outside namespace ${w.namespace}'s tolerationsWhitelist`);
   }
   let handler: string | undefined;

@@ -227,6 +227,18 @@ describe('platform model check: the defects of issue 8, reintroduced', () => {
     expect(messages(m).some((x) => /Woodpecker pipeline pods .*\(admission rejects it: toleration .*platform\/run.* is outside namespace builds's tolerationsWhitelist/.test(x))).toBe(true);
   });
 
+  it('6d. a builds whitelist without the tolerations the API server adds to every pod refuses every pipeline pod', async () => {
+    const r = await region();
+    expect(messages(manifests(r)).filter((x) => x.includes('tolerationsWhitelist'))).toEqual([]); // the shipped whitelist passes
+    const m = editObjects(manifests(r), (o) => {
+      if (o.kind !== 'Namespace' || o.metadata.name !== 'builds') return;
+      const a = o.metadata.annotations as Record<string, string>;
+      // the whitelist as it was before: only the build pool's toleration
+      a['scheduler.alpha.kubernetes.io/tolerationsWhitelist'] = a['scheduler.alpha.kubernetes.io/defaultTolerations']!;
+    });
+    expect(messages(m).some((x) => /Woodpecker pipeline pods .*\(admission rejects it: toleration .*node\.kubernetes\.io\/not-ready.* is outside namespace builds's tolerationsWhitelist/.test(x))).toBe(true);
+  });
+
   it('a tenant pod without the gVisor RuntimeClass must not be schedulable: an untainted run pool is refused', async () => {
     const r = await region();
     const m = editObjects(manifests(r), () => undefined);
