@@ -15,6 +15,7 @@ export * from './placement';
 export * from './pull-secret';
 export * from './platform-network-policies';
 export * from './rdev-api';
+export * from './rdev-api-scope';
 export * from './region-opt-ins';
 export * from './secret-requirement';
 export * from './secret-value-check';

@@ -16,8 +16,14 @@ import {
   Http01Issuer,
   Namespaces,
   PlatformNetworkPolicies,
+  appLabels,
+  NODE_SELECTOR_ANNOTATION,
+  podSecurity,
   RdevApi,
+  RdevApiScope,
   RDEV_API_PROJECT_ROLE,
+  selectorText,
+  TENANT_LABEL,
   TenantNamespace,
   RegionOptIns,
   TenantIsolation,
@@ -290,6 +296,16 @@ function compose(region: Region): ComposedRegion {
     orchestratorServiceAccount: { name: rdev.serviceAccountName, namespace: ns },
     version: v.k3s,
     kubernetesMinor: minor,
+  });
+  // What RBAC cannot limit: rdev-api's namespaces and RoleBindings stay inside project namespaces shaped as above.
+  new RdevApiScope(rdevChart, 'scope', {
+    serviceAccount: { name: rdev.serviceAccountName, namespace: ns },
+    projectNamespacePrefix: `${p.projectsNamespace}-`,
+    projectClusterRole: RDEV_API_PROJECT_ROLE,
+    tenantLabel: TENANT_LABEL,
+    podSecurityLabels: podSecurity('baseline', minor),
+    requiredAnnotations: { [NODE_SELECTOR_ANNOTATION]: selectorText(poolSelector('run')) },
+    labels: appLabels({ name: 'rdev-api', instance: 'rdev-api-scope', component: 'admission', version: v.k3s }),
   });
   new Http01Issuer(tenantChart, 'http01', {
     name: HTTP01_ISSUER,
