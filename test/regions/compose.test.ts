@@ -4,8 +4,8 @@ import { ConstructPropsError } from '../../constructs/construct-error';
 import { RegionValidationError } from '../../regions/region-error';
 import type { Region } from '../../regions/types';
 import { shippedRegion, withPlatform, type K8sObject } from '../constructs/fixture';
+import { CLUSTER_SCOPED_KINDS } from '../../synth/validate/cluster-scoped';
 
-const NAMESPACED_KINDS_WITHOUT_NS = new Set(['Namespace', 'RuntimeClass', 'ClusterRole', 'ClusterRoleBinding', 'IngressClass', 'StorageClass']);
 
 function objectsOf(composed: ComposedRegion): K8sObject[] {
   return composed.components.flatMap((c) => c.chart.toJson());
@@ -56,7 +56,7 @@ describe.each(['eu-central-1', 'us-east-1'] as const)('composeRegion(%s)', (name
     expect(keys.length).toBe(new Set(keys).size);
     for (const o of objects) {
       expect(o.metadata.name, `${o.kind}`).toMatch(/^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
-      if (!NAMESPACED_KINDS_WITHOUT_NS.has(o.kind)) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBeTruthy();
+      if (!CLUSTER_SCOPED_KINDS.has(o.kind)) expect(o.metadata.namespace, `${o.kind}/${o.metadata.name}`).toBeTruthy();
     }
     const namespaces = new Set(objects.filter((o) => o.kind === 'Namespace').map((o) => o.metadata.name));
     for (const o of objects) if (o.metadata.namespace) expect(namespaces.has(o.metadata.namespace), `${o.kind}/${o.metadata.name}`).toBe(true);
