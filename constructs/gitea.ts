@@ -3,6 +3,7 @@ import { Construct } from 'constructs';
 import { CONFIG_CHECKSUM_ANNOTATION, sha256 } from './checksum';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPinnedImage, checkPinnedVersion, checkPort, checkQuantity, fail } from './construct-error';
 import { renderGiteaAppIni, type GiteaDatabaseSettings } from './gitea-app-ini';
+import { GiteaUsersJob, type GiteaUserSpec } from './gitea-users-job';
 import { appLabels, selectorLabels, stableLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
 import type { SecretRequirement } from './secret-requirement';
@@ -63,6 +64,11 @@ export interface GiteaProps {
    * instance; liveness only starts once this probe passed. @default 1800 (30 minutes)
    */
   readonly startupTimeoutSeconds?: number;
+  /**
+   * Accounts the platform needs (the admin, the rdev-api user and the organisations they own), created once by
+   * the idempotent Job `gitea-users-<hash>` with generated passwords from Secret `gitea-users`. @default none (no Job)
+   */
+  readonly users?: readonly GiteaUserSpec[];
 }
 
 /** Size limit of the in-memory emptyDir that holds the rendered app.ini (a few KiB). */
@@ -88,6 +94,8 @@ export class Gitea extends Construct {
   readonly secrets: readonly SecretRequirement[];
   readonly statefulSet: k8s.KubeStatefulSet;
   readonly appIni: string;
+  /** The users Job, when `users` is given. */
+  readonly usersJob?: GiteaUsersJob;
 
   constructor(scope: Construct, id: string, props: GiteaProps) {
     super(scope, id);
@@ -276,6 +284,27 @@ export class Gitea extends Construct {
         volumeClaimTemplates: [{ metadata: { name: 'data', labels: stableLabels({ name: 'gitea', component: 'git', version }) }, spec: claimSpec(props.storageClassName, storageSize) }],
       },
     });
+
+    if (props.users && props.users.length > 0) {
+      this.usersJob = new GiteaUsersJob(this, 'Users', {
+        namespace: ns,
+        version,
+        image,
+        users: props.users,
+        giteaUrl: `http://${this.httpServiceName}.${ns}.svc.cluster.local:${GITEA_HTTP_PORT}`,
+        giteaPodLabels: this.podLabels,
+        configMapName: 'gitea-config',
+        secretsName,
+        secretsDir: SECRETS_DIR,
+        workPath: WORK_PATH,
+        env,
+        // sqlite lives on the server's claim (<template>-<statefulset>-<ordinal>)
+        ...(props.database.type === 'sqlite3' ? { dataClaimName: 'data-gitea-0' } : {}),
+        waitSeconds: startupTimeoutSeconds + 600,
+        ...(props.placement ? { placement: props.placement } : {}),
+      });
+      requirements.push(this.usersJob.secret);
+    }
 
     new TlsIngress(this, 'Ingress', {
       name: 'gitea',

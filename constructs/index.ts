@@ -6,6 +6,7 @@ export * from './construct-error';
 export * from './database-url';
 export * from './gitea';
 export * from './gitea-app-ini';
+export * from './gitea-users-job';
 export * from './gvisor-runtime-class';
 export * from './http01-issuer';
 export * from './labels';

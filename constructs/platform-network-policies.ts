@@ -46,6 +46,8 @@ export interface PlatformNetworkPoliciesProps {
   readonly gitea: AppEndpoint & { readonly sshPort: number };
   /** Gitea's external database, when it has one. @default none (sqlite) */
   readonly giteaDatabase?: DatabaseDestination;
+  /** The pods of Gitea's users Job: they reach Gitea's HTTP port (and its database, with one). @default no Job */
+  readonly giteaUsersJob?: { readonly podLabels: Readonly<Record<string, string>> };
   readonly zot: AppEndpoint;
   /** Node addresses that pull images from zot (containerd on the nodes). */
   readonly zotPullCidrs: readonly string[];
@@ -77,6 +79,7 @@ export interface PlatformNetworkPoliciesProps {
  *  builds namespace          zot                             5000 (push images)
  *  nodes (containerd)        zot                             5000 (pull images)
  *  gitea                     its external database           database port
+ *  gitea-users Job           gitea; Gitea's database         HTTP (health, org API); database port
  *  every platform pod        kube-dns                        53 UDP/TCP
  *  Traefik                   ACME HTTP-01 solver pods        8089
  * Pipelines (builds namespace): same namespace, DNS, public internet, zot; never the API or the platform.
@@ -124,16 +127,27 @@ export class PlatformNetworkPolicies extends Construct {
 
     const giteaEgress: k8s.NetworkPolicyEgressRule[] = [{ to: [podsHere(server.podLabels)], ports: [tcp(server.port)] }];
     if (props.giteaDatabase) giteaEgress.push(databaseRule(props.giteaDatabase));
+    const usersJob = props.giteaUsersJob;
     policy('Gitea', 'gitea', ns, {
       podSelector: { matchLabels: { ...gitea.podLabels } },
       policyTypes: ['Ingress', 'Egress'],
       ingress: [
-        { from: [TRAEFIK_PEER, podsHere(rdev.podLabels), podsHere(server.podLabels)], ports: [tcp(gitea.port)] },
+        { from: [TRAEFIK_PEER, podsHere(rdev.podLabels), podsHere(server.podLabels), ...(usersJob ? [podsHere(usersJob.podLabels)] : [])], ports: [tcp(gitea.port)] },
         // SSH through the LoadBalancer Service: any source.
         { ports: [tcp(gitea.sshPort)] },
       ],
       egress: giteaEgress,
     });
+
+    if (usersJob) {
+      // the Job runs `gitea admin` against the database itself and waits on / calls Gitea's HTTP API
+      policy('GiteaUsers', 'gitea-users', ns, {
+        podSelector: { matchLabels: { ...usersJob.podLabels } },
+        policyTypes: ['Ingress', 'Egress'],
+        ingress: [],
+        egress: [{ to: [podsHere(gitea.podLabels)], ports: [tcp(gitea.port)] }, ...(props.giteaDatabase ? [databaseRule(props.giteaDatabase)] : [])],
+      });
+    }
 
     policy('Zot', 'zot', ns, {
       podSelector: { matchLabels: { ...zot.podLabels } },

@@ -79,6 +79,11 @@ export const HTTP01_ISSUER = 'letsencrypt-http01';
 /** RuntimeClass every tenant pod must use. */
 export const RUNTIME_CLASS = 'gvisor';
 
+/** Gitea's site admin when the region names no Woodpecker admin. */
+export const GITEA_ADMIN_DEFAULT = 'platform-admin';
+/** The Gitea user rdev-api works as (its token in rdev-api-credentials is this user's). */
+export const GITEA_RDEV_API_USER = 'rdev-api';
+
 /** Component files, in apply order. Names are a public contract (dist/ file names). */
 export const COMPONENT_FILES = {
   namespaces: '10-namespaces.yaml',
@@ -197,6 +202,12 @@ function compose(region: Region): ComposedRegion {
     storageSize: p.gitea.storageSize,
     tlsSecretName,
     webhookAllowedHosts: [woodpeckerWebhookHost],
+    // The platform's accounts: the first Woodpecker admin as Gitea's site admin (Woodpecker admins are Gitea
+    // logins), and the rdev-api user owning the org it creates repositories in (and signs in to Woodpecker with).
+    users: [
+      { username: p.woodpecker.admins[0] ?? GITEA_ADMIN_DEFAULT, email: p.acmeEmail, admin: true },
+      { username: GITEA_RDEV_API_USER, email: `${GITEA_RDEV_API_USER}@${p.domain}`, organizations: [p.gitea.defaultOrg] },
+    ],
     ...(platformPlacement ? { placement: platformPlacement } : {}),
   });
 
@@ -277,6 +288,7 @@ function compose(region: Region): ComposedRegion {
     version: v.k3s,
     gitea: { podLabels: gitea.podLabels, port: gitea.httpPort, sshPort: gitea.sshListenPort },
     ...(giteaDatabase ? { giteaDatabase: giteaDatabase.destination } : {}),
+    ...(gitea.usersJob ? { giteaUsersJob: { podLabels: gitea.usersJob.podLabels } } : {}),
     zot: { podLabels: zot.podLabels, port: zot.port },
     zotPullCidrs: [region.network.privateCidr],
     woodpeckerServer: { podLabels: woodpecker.serverPodLabels, port: woodpecker.httpPort, grpcPort: woodpecker.grpcPort },

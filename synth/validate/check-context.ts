@@ -31,6 +31,8 @@ export class CheckContext {
   private readonly byKey = new Map<string, LocatedObject>();
   private readonly externalKeys = new Set<string>();
   private readonly secretKeys = new Map<string, SecretRequirement>();
+  /** Claims a StatefulSet's controller creates from its volumeClaimTemplates: `<template>-<statefulset>-<ordinal>`. */
+  private readonly claimKeys = new Set<string>();
 
   constructor(
     readonly region: Region,
@@ -44,6 +46,15 @@ export class CheckContext {
       if (!this.byKey.has(k)) this.byKey.set(k, entry);
     }
     for (const e of external) this.externalKeys.add(key(e.kind, e.namespace, e.name));
+    for (const { object } of objects) {
+      if (object.kind !== 'StatefulSet') continue;
+      const spec = object.spec as { replicas?: unknown; volumeClaimTemplates?: { metadata?: { name?: unknown } }[] } | undefined;
+      const replicas = typeof spec?.replicas === 'number' ? spec.replicas : 1;
+      for (const t of spec?.volumeClaimTemplates ?? []) {
+        if (typeof t.metadata?.name !== 'string') continue;
+        for (let i = 0; i < replicas; i++) this.claimKeys.add(key('PersistentVolumeClaim', object.metadata.namespace, `${t.metadata.name}-${object.metadata.name}-${i}`));
+      }
+    }
     for (const s of secrets) this.secretKeys.set(key('Secret', s.namespace, s.name), s);
   }
 
@@ -66,10 +77,14 @@ export class CheckContext {
     return this.secretKeys.get(key('Secret', namespace, name));
   }
 
-  /** Whether the object exists in the output, as a declared secret, or as a declared external object. */
+  /**
+   * Whether the object exists in the output, as a declared secret, as a declared external object, or as a claim
+   * a StatefulSet of the output creates from its volumeClaimTemplates.
+   */
   exists(kind: string, namespace: string | undefined, name: string): boolean {
     return (
       this.find(kind, namespace, name) !== undefined ||
+      this.claimKeys.has(key(kind, namespace, name)) ||
       this.isExternal(kind, namespace, name) ||
       (kind === 'Secret' && this.declaredSecret(namespace, name) !== undefined)
     );

@@ -100,6 +100,27 @@ describe('PlatformNetworkPolicies', () => {
     expect(allowed(objects, from, to, port)).toBe(expected);
   });
 
+  it("lets Gitea's users Job reach Gitea's HTTP port and Gitea's database, nothing else; nobody reaches the Job", () => {
+    const usersJob = pod('platform', L('gitea-users'));
+    const out = synth((chart) => new PlatformNetworkPolicies(chart, 'platform', { ...props, giteaUsersJob: { podLabels: L('gitea-users') } }));
+    expect(allowed(out, usersJob, gitea, 3000)).toBe(true);
+    expect(allowed(out, usersJob, postgres, 5432)).toBe(true);
+    expect(allowed(out, usersJob, dns, 53)).toBe(true);
+    for (const [to, port] of [[gitea, 2222], [server, 8000], [zot, 5000], [rdev, 8080], [internet, 443], [ip('10.43.0.1'), 443], [ip('169.254.169.254'), 80]] as const) {
+      expect(allowed(out, usersJob, to, port), `${port}`).toBe(false);
+    }
+    for (const from of [traefik, gitea, rdev, pipeline, tenant]) expect(allowed(out, from, usersJob, 3000)).toBe(false);
+    // without the Job, its pods (were there any) get no Gitea access: the ingress rule lists it only with the Job
+    expect(allowed(objects, usersJob, gitea, 3000)).toBe(false);
+    // sqlite: no database rule for the Job either
+    const sqlite = synth((chart) => {
+      const { giteaDatabase: _db, ...rest } = props;
+      return new PlatformNetworkPolicies(chart, 'platform', { ...rest, giteaUsersJob: { podLabels: L('gitea-users') } });
+    });
+    expect(allowed(sqlite, usersJob, postgres, 5432)).toBe(false);
+    expect(allowed(sqlite, usersJob, gitea, 3000)).toBe(true);
+  });
+
   it('reaches the database by address when it is outside the cluster', () => {
     const out = synth((chart) => new PlatformNetworkPolicies(chart, 'platform', { ...props, giteaDatabase: { kind: 'cidrs', cidrs: ['10.0.1.50'], port: 5432 } }));
     expect(allowed(out, gitea, ip('10.0.1.50'), 5432)).toBe(true);
