@@ -111,6 +111,17 @@ describe('the validation gate', () => {
     expect(issues[0]).toMatch(/spec\.tls\[0\]\.secretName 'other-tls' is neither a Secret nor the secretName of a Certificate/);
   });
 
+  it("accepts a claim a StatefulSet's volumeClaimTemplates create (<template>-<set>-<ordinal>), and no other ordinal", async () => {
+    const mount = (claimName: string) => (m: RegionManifests) => {
+      const spec = objectOf(m, 'Deployment', 'web').spec.template.spec;
+      spec.volumes = [...(spec.volumes ?? []), { name: 'db-data', persistentVolumeClaim: { claimName } }];
+    };
+    expect(await issuesAfter(mount('data-db-0'))).toEqual([]);
+    const issues = await issuesAfter(mount('data-db-1'));
+    expect(issues).toHaveLength(1);
+    expect(issues[0]).toMatch(/persistentVolumeClaim\.claimName 'data-db-1' names a PersistentVolumeClaim that does not exist in namespace 'platform'/);
+  });
+
   it('rejects a claim with a storage class the region does not declare', async () => {
     const issues = await issuesAfter((m) => {
       objectOf(m, 'StatefulSet', 'db').spec.volumeClaimTemplates[0].spec.storageClassName = 'hcloud-volumes';
