@@ -112,7 +112,8 @@ export default defineRegionPlaybook({
               content: renderSshd(region, h),
             }), { tags: ['ssh'], notify: 'Reload sshd' }),
           ],
-          handlers: [handler('Reload sshd', command, { command: SSHD_RELOAD, summary: 'reload sshd, then wait until it listens again' })],
+          // (a reload changes no file, unit state or setting a later step reads: predicts nothing)
+          handlers: [handler('Reload sshd', command, { command: SSHD_RELOAD, summary: 'reload sshd, then wait until it listens again', predicts: [] })],
         },
       ],
     }),

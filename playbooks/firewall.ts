@@ -8,7 +8,7 @@
  */
 import { readFileSync } from 'node:fs';
 import type { Region } from '../regions/types';
-import { definePlaybook, renderTemplate, step, ValidationError, type HostView } from './core';
+import { definePlaybook, pathSubject, renderTemplate, step, touches, ValidationError, type HostView } from './core';
 import { FIREWALL_FAMILY, FIREWALL_TABLE, firewallVars } from './firewall-rules';
 import { regionHost } from './region-hosts';
 import { defineRegionPlaybook } from './region-playbook';
@@ -70,6 +70,8 @@ export default defineRegionPlaybook({
               command: 'systemctl mask nftables.service && [ "$(systemctl is-enabled nftables.service 2>/dev/null)" = masked ]',
               unless: `[ "$(systemctl is-enabled nftables.service 2>/dev/null)" = masked ]`,
               summary: 'systemctl mask nftables.service',
+              // masking links the unit file to /dev/null: the unit's state and that path change, nothing else
+              predicts: [touches('unit:nftables.service'), touches(pathSubject('/etc/systemd/system/nftables.service'))],
             }, { tags: ['firewall'] }),
           ],
         },

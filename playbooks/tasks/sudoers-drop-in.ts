@@ -5,7 +5,7 @@
  * removed and the task fails, so sudo never reads a broken drop-in (which would break every sudo on the host,
  * including the runner's own `sudo -n`).
  */
-import { change, ok, sh, ValidationError, type Command, type Task } from '../core';
+import { change, ok, pathSubject, sh, touches, ValidationError, type Command, type Task } from '../core';
 import { contentBuffer, fileProbes, planFile, writeCommand } from './file-spec';
 
 export interface SudoersDropInArgs {
@@ -23,7 +23,7 @@ export const sudoersDropIn: Task<SudoersDropInArgs> = {
     const p = await planFile(host, { path: a.path, content: a.content, mode: '0440' });
     if (!p.changed) return ok(`${a.path} up to date (0440)`);
     const contentChanged = p.reasons.includes('create') || p.reasons.includes('update content');
-    if (!contentChanged) return change(`${a.path}: ${p.reasons.join(', ')}`, p.commands);
+    if (!contentChanged) return change(`${a.path}: ${p.reasons.join(', ')}`, p.commands, { predicts: p.predicts });
     const staged = `/etc/sudoers.d/.${m[1]}.rb-new`;
     const refused = `visudo -cf refused the new ${a.path}; it was not installed (fix the template, then run again)`;
     const commands: Command[] = [
@@ -31,6 +31,7 @@ export const sudoersDropIn: Task<SudoersDropInArgs> = {
       sh`if ! visudo -cf ${staged} >&2; then rm -f ${staged}; printf '%s\n' ${refused} >&2; exit 1; fi`,
       sh`mv -f ${staged} ${a.path}`,
     ];
-    return change(`${a.path}: ${p.reasons.join(', ')} (checked with visudo -cf before it is moved into place)`, commands, p.diff !== undefined ? { diff: p.diff } : {});
+    // it leaves the drop-in as planned and no staged file (moved, or removed when refused)
+    return change(`${a.path}: ${p.reasons.join(', ')} (checked with visudo -cf before it is moved into place)`, commands, { predicts: [...p.predicts, touches(pathSubject(staged))], ...(p.diff !== undefined ? { diff: p.diff } : {}) });
   },
 };
