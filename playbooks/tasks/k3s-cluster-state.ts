@@ -15,7 +15,7 @@
  *   step('Choose the join target', clusterDecision, { store: cluster, region }), // one server, after all states
  */
 import type { Region } from '../../regions/types';
-import { defineFact, ok, Secret, sh, ValidationError, type Fact, type Task } from '../core';
+import { defineFact, ok, pathSubject, Secret, sh, ValidationError, type Fact, type Task } from '../core';
 import { K3S_AGENT_TOKEN, K3S_CONFIG, K3S_DATA_DIR, K3S_SERVER_TOKEN } from '../k3s-layout';
 import { K3S_KUBECTL } from './k3s-node-metadata';
 
@@ -109,7 +109,8 @@ export function clusterStateFact(): Fact<Omit<ServerState, 'name'>> {
     const server = /^server: "?(https:\/\/[^"\s]+)"?$/.exec(j);
     const currentJoin: Join | null = j === 'cluster-init: true' ? { init: true } : server ? { init: false, serverUrl: server[1]! } : null;
     return { hasData: v.data === 'yes', active: v.active || 'unknown', apiReady: v.ready === 'yes', caHash: hex(v.ca), tokenDigest: hex(v.token), currentJoin };
-  });
+    // what it reads: the datastore, the k3s service (and its API), the secure token, config.yaml, the server token
+  }, { subjects: [pathSubject(K3S_ETCD_DIR), 'unit:k3s.service', pathSubject(K3S_SECURE_SERVER_TOKEN), pathSubject(K3S_CONFIG), pathSubject(K3S_SERVER_TOKEN)] });
 }
 
 export const clusterState: Task<{ readonly store: K3sCluster }> = {
@@ -199,7 +200,7 @@ export const readSecureTokens: Task<{ readonly store: K3sCluster }> = {
 };
 
 function currentJoinFact(): Fact<string | null> {
-  return defineFact('k3s.current-join', sh`sed -n ${SERVER_LINE_SED} ${K3S_CONFIG} 2>/dev/null | head -n 1`, ({ stdout }) => stdout.trim() || null);
+  return defineFact('k3s.current-join', sh`sed -n ${SERVER_LINE_SED} ${K3S_CONFIG} 2>/dev/null | head -n 1`, ({ stdout }) => stdout.trim() || null, { subjects: [pathSubject(K3S_CONFIG)] });
 }
 
 /** `k3s.current-join` (agents): which server the agent's config.yaml names now; read-only. */

@@ -3,8 +3,11 @@
  * `ip` output with what the persisted script sets up and, when something is missing, runs that script (it is
  * idempotent: `ip ... replace`), so the live state and the boot state come from the same place.
  */
-import { change, defineFact, ok, sh, type Fact, type Task } from '../core';
+import { change, defineFact, ok, sh, touches, type Fact, type Task } from '../core';
 import type { PrivateNetworkVars } from '../private-network';
+
+/** The subject of the live IPv4 addresses, links and routes (`ip addr/route/link`), see Fact.subjects. */
+export const LIVE_NETWORK = 'net:live';
 
 export interface PrivateNetworkLiveArgs {
   readonly vars: PrivateNetworkVars;
@@ -22,7 +25,7 @@ function live(device: string): Fact<Live> {
   return defineFact(`network.private-live:${device}`, sh`ip -o -4 addr show; echo @@; ip -o -4 route show; echo @@; ip -o link show dev ${device} 2>/dev/null; true`, ({ stdout }) => {
     const [addr = '', route = '', link = ''] = stdout.split('@@\n');
     return { addr, route, link };
-  });
+  }, { subjects: [LIVE_NETWORK] });
 }
 
 /** What is missing on the host (empty when the live state is complete). */
@@ -50,6 +53,7 @@ export const privateNetworkLive: Task<PrivateNetworkLiveArgs> = {
     const l = await host.fact(live(a.vars.vlan ? a.vars.vlan.name : a.vars.device));
     const missing = missingPrivateNetwork(a.vars, l);
     if (missing.length === 0) return ok(`${a.vars.privateIp}/${a.vars.prefix} live on ${a.vars.vlan ? a.vars.vlan.name : a.vars.device}`);
-    return change(`bring up ${missing.join(', ')}`, [sh`${a.script}`]);
+    // the script changes the live addresses, links and routes, nothing else a later step reads
+    return change(`bring up ${missing.join(', ')}`, [sh`${a.script}`], { predicts: [touches(LIVE_NETWORK)] });
   },
 };
