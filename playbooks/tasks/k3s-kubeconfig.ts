@@ -46,7 +46,7 @@ export const kubeconfig: Task<KubeconfigArgs> = {
     const remote = await host.fact(remoteKubeconfig());
     if (remote === null) {
       return unpredictable(
-        change(`fetch the kubeconfig to ${a.localPath} (not on ${host.name} yet)`, [{ run: sh`test -s ${K3S_ADMIN_KUBECONFIG}`, display: `read ${K3S_ADMIN_KUBECONFIG}` }]),
+        change(`fetch the kubeconfig to ${a.localPath} (not on ${host.name} yet)`, [{ run: sh`test -s ${K3S_ADMIN_KUBECONFIG}`, display: `read ${K3S_ADMIN_KUBECONFIG}` }], { predicts: [] }),
         `k3s writes ${K3S_ADMIN_KUBECONFIG} when it first starts (later in the run); its content is not known before`,
       );
     }

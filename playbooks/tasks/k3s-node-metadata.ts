@@ -90,7 +90,7 @@ export const nodeMetadata: Task<NodeMetadataArgs> = {
       // A check run before the cluster (or these nodes) exists: the nodes register when k3s starts on their hosts,
       // later in the run, with the labels and taints of their config.yaml; what is left to reconcile then is unknown.
       const commands = a.nodes.filter((n) => missing.includes(n.name)).flatMap((n) => nodeMetadataCommands(n, { labels: {}, taints: [] }));
-      const plan = commands.length ? change(`labels/taints of ${missing.join(', ')} (once registered)`, commands) : ok(`no labels or taints wanted on ${missing.join(', ')}`);
+      const plan = commands.length ? change(`labels/taints of ${missing.join(', ')} (once registered)`, commands, { predicts: [] }) : ok(`no labels or taints wanted on ${missing.join(', ')}`);
       return unpredictable(plan, `${live ? `nodes ${missing.join(', ')} are` : 'the Kubernetes API is'} not there yet: they register when k3s starts (later in the run), with the labels and taints of their config`);
     }
     if (!live) throw new ValidationError(`k3s.node-metadata on '${host.name}': 'k3s kubectl get nodes' failed (expected a running k3s server; is k3s up on ${host.name}?)`);
@@ -102,6 +102,7 @@ export const nodeMetadata: Task<NodeMetadataArgs> = {
       if (c.length) touched.push(n.name);
       commands.push(...c);
     }
-    return commands.length ? change(`labels/taints of ${touched.join(', ')}`, commands) : ok(`labels and taints of ${a.nodes.length} nodes up to date`);
+    // through the API: no file, unit or setting of the host changes (facts that may read anything are probed again)
+    return commands.length ? change(`labels/taints of ${touched.join(', ')}`, commands, { predicts: [] }) : ok(`labels and taints of ${a.nodes.length} nodes up to date`);
   },
 };
