@@ -5,7 +5,9 @@
  * - gvisor refuses a runsc whose published sha512 does not match, on the host: nothing is installed, and an
  *   installed runsc is never replaced by a mismatching one (the runsc served is Debian's real runsc binary from the
  *   lab bundle when it has one, else the stand-in script; the log says which);
- * - site converges; a second run and a check run plan zero changes;
+ * - site on fresh hosts: --check first, and every step it does not flag as unpredictable is exactly what the run then
+ *   does, the flagged steps being exactly the expected ones (another host's state, waits); then it converges, and a
+ *   second run and a check run plan zero changes;
  * - upgrade: a server that does not come back ready stops the rollout before the next server or any agent is
  *   touched; then every node moves to the new version (servers one at a time, the agent drained and
  *   uncordoned) and a re-run changes nothing; the node list is asserted before every loop over it;
@@ -26,7 +28,7 @@ import site from '../../playbooks/site';
 import upgrade from '../../playbooks/upgrade';
 import { useLab } from '../support/lab';
 import { startK3sMirror, type K3sMirror } from './k3s-mirror';
-import { firstTouch, labShell, nodeNames, play, withHostVars } from './playbooks-support';
+import { checkDifferences, firstTouch, labShell, nodeNames, play, unpredictedSteps, withHostVars } from './playbooks-support';
 
 const lab = useLab({ id: 'pb-site', hosts: 4 });
 let mirror: K3sMirror;
@@ -56,6 +58,46 @@ async function region(overrides: { version?: string; gvisorVersion?: string } = 
   expect(r.pools.run!.map((h) => h.name)).toEqual(['lab-4']);
   return withHostVars(r, { kubeconfigPath: join(lab.dir, 'kubeconfig.yaml'), firewallRollbackSeconds: 30, k3sReadyTimeoutSeconds: 40 });
 }
+
+/**
+ * The steps `site --check` on fresh hosts says it cannot predict (playbooks-support.ts unpredictedSteps), and why:
+ * - waits whose condition is not true yet (a service this run starts, the seed's API on another host);
+ * - what the seed server writes when k3s first starts there: the CA-pinned tokens the other nodes get, the
+ *   kubeconfig, node registration (labels and taints through the API);
+ * - plans that read what an earlier change alters without predicting it: the k3s binary download (its size and
+ *   stat are not known before) under the service's input hash; facts that may read anything after changes (the
+ *   `unless` of masking nftables.service, the secure tokens, the CRDs). (No backupPassphrase here: the token backup
+ *   step is skipped.)
+ */
+const SEED = 'k3s: k3s seed server (cluster-init for a new cluster, else the live member the others join)';
+const JOINERS = 'k3s: Further k3s servers (join the seed one at a time, while the cluster is healthy)';
+const RUN_POOL = 'k3s: k3s agents: run pool (join with the CA-pinned agent token, run labels and taints)';
+const CLUSTER = 'k3s: Cluster: etcd members, node labels and taints, cert-manager, operator kubeconfig (on the seed)';
+const SITE_UNPREDICTABLE = [
+  "lab-1,lab-2,lab-3,lab-4 | firewall: Firewall | Ensure Debian's nftables.service is masked (its flush ruleset would drop the platform table)",
+  `lab-1 | ${SEED} | Ensure k3s runs with the current binary, config and token`,
+  `lab-1 | ${SEED} | Wait until the Kubernetes API answers ready`,
+  `lab-1 | ${SEED} | Wait until this node is registered`,
+  `lab-1 | ${SEED} | Wait until this server is a voting etcd member (node condition EtcdIsVoter)`,
+  `lab-1 | ${SEED} | Read the CA-pinned join tokens k3s wrote (kept in memory, redacted)`,
+  `lab-2,lab-3 | ${JOINERS} | Wait until the API of the server to join is reachable on the private network`,
+  `lab-2,lab-3 | ${JOINERS} | Ensure the CA-pinned server token is in place (0600)`,
+  `lab-2,lab-3 | ${JOINERS} | Ensure the agent token the servers define is in place (0600)`,
+  `lab-2,lab-3 | ${JOINERS} | Ensure k3s runs with the current binary, config and token`,
+  `lab-2,lab-3 | ${JOINERS} | Wait until the Kubernetes API answers ready`,
+  `lab-2,lab-3 | ${JOINERS} | Wait until this node is registered`,
+  `lab-2,lab-3 | ${JOINERS} | Wait until this server is a voting etcd member (node condition EtcdIsVoter)`,
+  `lab-4 | ${RUN_POOL} | Wait until the API of the server to join is reachable on the private network`,
+  `lab-4 | ${RUN_POOL} | Ensure the CA-pinned agent token is in place (0600)`,
+  `lab-4 | ${RUN_POOL} | Ensure k3s-agent runs with the current binary, config and token`,
+  `lab-4 | ${RUN_POOL} | Wait until k3s-agent is active`,
+  `lab-1 | ${CLUSTER} | Wait until every host of the region is a node`,
+  `lab-1 | ${CLUSTER} | Wait until every server is a voting etcd member (health across members, not the local /readyz)`,
+  `lab-1 | ${CLUSTER} | Ensure node labels and taints match the region (through the API)`,
+  `lab-1 | ${CLUSTER} | Wait until the cert-manager CRDs exist`,
+  `lab-1 | ${CLUSTER} | Wait until the cert-manager webhook admits requests (server-side dry run, as cmctl check api)`,
+  `lab-1 | ${CLUSTER} | Fetch the operator kubeconfig (git-ignored, 0600, never printed)`,
+];
 
 const sh = (host: string, command: string): Promise<string> => labShell(lab, host, command);
 const exists = async (host: string, path: string): Promise<boolean> => (await lab.ssh(host, `test -e ${path}`)).code === 0;
@@ -100,9 +142,16 @@ describe('gvisor, site, upgrade and reset on lab hosts', () => {
 
   it('site converges; a second run and a check run plan zero changes', async () => {
     const r = await region();
+    // --check on the fresh hosts first: every step it does not flag is exactly what the run then does, and the steps
+    // it flags (what no probe can show before the run: the seed's tokens, the API, waits) are exactly these
+    const predicted = await play(site, r, { check: true });
+    expect(predicted.failures).toEqual([]);
     const first = await play(site, r);
     expect(first.failures).toEqual([]);
     expect(first.ok).toBe(true);
+    expect(checkDifferences(predicted, first, { exceptFlagged: true })).toEqual([]);
+    expect(unpredictedSteps(predicted), unpredictedSteps(predicted, { why: true }).join('\n')).toEqual(SITE_UNPREDICTABLE);
+    console.log(`site --check vs run: ${checkDifferences(predicted, first).length} flagged step(s) differed:\n  ${checkDifferences(predicted, first).join('\n  ')}`);
     const second = await play(site, r);
     expect(second.failures).toEqual([]);
     expect(second.changes).toEqual([]);
@@ -173,8 +222,12 @@ describe('gvisor, site, upgrade and reset on lab hosts', () => {
 
   it('upgrade then moves every node to the new version one step at a time, and a re-run changes nothing', async () => {
     const r = await region({ version: NEXT });
+    const predicted = await play(upgrade, r, { check: true });
+    expect(predicted.failures).toEqual([]);
     const res = await play(upgrade, r);
     expect(res.failures).toEqual([]);
+    console.log(`UPGRADE-CHECK ${JSON.stringify({ exceptFlagged: checkDifferences(predicted, res, { exceptFlagged: true }), flagged: unpredictedSteps(predicted, { why: true }) }, null, 1)}`);
+    expect(checkDifferences(predicted, res, { exceptFlagged: true })).toEqual([]);
     const plays = res.events.filter((e) => e.type === 'play.start').map((e) => (e as { play: string }).play);
     expect(plays[0]).toMatch(/^Upgrade preflight: no downgrade, no skipped minor/);
     expect(plays[1]).toMatch(/Upgrade k3s servers/);
@@ -219,8 +272,12 @@ describe('gvisor, site, upgrade and reset on lab hosts', () => {
     // a whole-region reset must name the region (--confirm): refused before any host is contacted
     await expect(play(reset, r)).rejects.toThrow(/reset of region 'lab' without --limit would uninstall k3s from all 4 hosts \(no --confirm; expected --confirm lab/);
     expect(await sh('lab-1', 'systemctl is-active k3s')).toBe('active\n');
+    const predicted = await play(reset, r, { confirm: 'lab', check: true });
+    expect(predicted.failures).toEqual([]);
     const res = await play(reset, r, { confirm: 'lab' });
     expect(res.failures).toEqual([]);
+    console.log(`RESET-CHECK ${JSON.stringify({ exceptFlagged: checkDifferences(predicted, res, { exceptFlagged: true }), flagged: unpredictedSteps(predicted, { why: true }) }, null, 1)}`);
+    expect(checkDifferences(predicted, res, { exceptFlagged: true })).toEqual([]);
     for (const h of ['lab-1', 'lab-4']) {
       const changed = res.events.filter((e) => e.type === 'task.result' && e.host === h && e.status === 'changed').map((e) => (e as { task: string }).task);
       expect(changed).toEqual(expect.arrayContaining([

@@ -99,16 +99,39 @@ type TaskResult = Extract<RunEvent, { type: 'task.result' }>;
  * What `--check` reported against what the run then did, host by host and step by step: the status of every step
  * (and handler), and the summary of every change. Empty when check mode was exact.
  */
-export function checkDifferences(check: { readonly events: readonly RunEvent[] }, run: { readonly events: readonly RunEvent[] }): string[] {
-  const results = (o: { readonly events: readonly RunEvent[] }) => o.events.filter((e): e is TaskResult => e.type === 'task.result');
+export function checkDifferences(check: { readonly events: readonly RunEvent[] }, run: { readonly events: readonly RunEvent[] }, options: { exceptFlagged?: boolean } = {}): string[] {
   const key = (r: TaskResult) => `${r.host} | ${r.play} | ${r.handler ? 'handler ' : ''}${r.task}`;
   const show = (r: TaskResult | undefined) => (r ? (r.status === 'changed' ? `changed: ${r.summary}` : r.status) : 'not reported');
-  const c = new Map(results(check).map((r) => [key(r), r]));
-  const d = new Map(results(run).map((r) => [key(r), r]));
+  const c = new Map(taskResults(check).map((r) => [key(r), r]));
+  const d = new Map(taskResults(run).map((r) => [key(r), r]));
   const out: string[] = [];
   for (const k of new Set([...c.keys(), ...d.keys()])) {
+    const flagged = c.get(k)?.uncertain || c.get(k)?.unpredictable;
+    if (options.exceptFlagged && flagged) continue;
     const [a, b] = [show(c.get(k)), show(d.get(k))];
-    if (a !== b) out.push(`${k}: --check '${a}'${c.get(k)?.uncertain ? ` (uncertain: ${c.get(k)!.uncertain})` : ''}, run '${b}'`);
+    if (a !== b) out.push(`${k}: --check '${a}'${c.get(k)?.uncertain ? ` (uncertain: ${c.get(k)!.uncertain})` : ''}${c.get(k)?.unpredictable ? ` (cannot predict: ${c.get(k)!.unpredictable})` : ''}, run '${b}'`);
   }
   return out;
+}
+
+function taskResults(o: { readonly events: readonly RunEvent[] }): TaskResult[] {
+  return o.events.filter((e): e is TaskResult => e.type === 'task.result');
+}
+
+/**
+ * The steps a check run said it cannot predict, as `<hosts> | <play> | <task>` with the hosts that share a step joined
+ * (`lab-2,lab-3 | ...`), in run order: a task that declared so (another host's state, a wait: `unpredictable`) or a
+ * plan that read what a change before it may alter without predicting it (`uncertain`). A test asserts this list is
+ * exactly the expected one, and checkDifferences(check, run, { exceptFlagged: true }) is empty: every other step of
+ * --check was exactly what the run did. `why` lists the reasons instead (for a failing assertion's message).
+ */
+export function unpredictedSteps(check: { readonly events: readonly RunEvent[] }, options: { why?: boolean } = {}): string[] {
+  const groups = new Map<string, string[]>();
+  for (const r of taskResults(check)) {
+    const why = r.unpredictable ? `cannot predict: ${r.unpredictable}` : r.uncertain ? `uncertain: ${r.uncertain}` : undefined;
+    if (!why) continue;
+    const k = `${r.play} | ${r.handler ? 'handler ' : ''}${r.task}${options.why ? `: ${why}` : ''}`;
+    groups.set(k, [...(groups.get(k) ?? []), r.host]);
+  }
+  return [...groups].map(([k, hosts]) => `${[...new Set(hosts)].sort().join(',')} | ${k}`);
 }
