@@ -6,6 +6,7 @@ import { verifyClean } from '../../playbooks/tasks/k3s-clean-check';
 import { tokenFile } from '../../playbooks/tasks/k3s-join-tokens';
 import { kubeconfig } from '../../playbooks/tasks/k3s-kubeconfig';
 import { nodeMetadata } from '../../playbooks/tasks/k3s-node-metadata';
+import { uncordonNodes } from '../../playbooks/tasks/k3s-uncordon';
 import { waitFor } from '../../playbooks/tasks/wait-for';
 import { sha512Download } from '../../playbooks/tasks/sha512-download';
 import { verifiedDownload } from '../../playbooks/tasks/verified-download';
@@ -119,5 +120,20 @@ describe('steps that depend on another host or on time say so in check mode', ()
     expect(await waitFor.plan(checking({ probes: { [waitKey]: { stdout: '', exitCode: 1 } } }), wait)).toMatchObject({ kind: 'change', unpredictable: 'port 10.0.0.1:6443 is not ready now; whether the run still has to wait depends on when it gets ready' });
     const ready = await waitFor.plan(checking({ probes: { [waitKey]: '' } }), wait);
     expect(ready).toEqual({ kind: 'ok', summary: 'port 10.0.0.1:6443 ready' });
+  });
+});
+
+describe('k3s.uncordon in check mode', () => {
+  const node = (version: string, drained = false) => ({ metadata: { name: 'lab-4', annotations: drained ? { 'platform.upgrade/drained': 'v2' } : {} }, spec: {}, status: { nodeInfo: { kubeletVersion: version } } });
+  const probes = (version: string, drained = false) => ({ probes: { 'k3s.nodes': JSON.stringify({ items: [node(version, drained)] }) } });
+  it('a node not upgraded yet: a check run says it cannot predict; a real run refuses; an upgraded, drained node is uncordoned', async () => {
+    const args = { nodes: ['lab-4'], version: 'v2' };
+    const check = await uncordonNodes.plan({ ...fakeHost(probes('v1')), check: true }, args);
+    expect(check).toMatchObject({ kind: 'change', summary: 'uncordon lab-4 once they run v2', unpredictable: 'lab-4 is upgraded and drained earlier in the run; their version and drain mark are known only then' });
+    await expect(uncordonNodes.plan(fakeHost(probes('v1')), args)).rejects.toThrow(/lab-4 do not run v2/);
+    const done = await uncordonNodes.plan(fakeHost(probes('v2', true)), args);
+    expect(run(done)).toContain('uncordon lab-4');
+    expect(done.kind === 'change' && done.unpredictable).toBeFalsy();
+    expect(await uncordonNodes.plan(fakeHost(probes('v2')), args)).toEqual({ kind: 'ok', summary: 'lab-4 schedulable' });
   });
 });
