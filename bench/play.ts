@@ -105,6 +105,17 @@ async function startCost(reps: number): Promise<string[]> {
   }
 }
 
+/** Each goal of issue 13 against the measured ratio: met, or missed by how much (with the 1-minute load average then). */
+function goals(ratios: ReadonlyMap<number, { firstIdeal: number; rerunRaw: number; load: number }>): string[] {
+  const line = (what: string, n: number, key: 'firstIdeal' | 'rerunRaw', goal: number) => {
+    const r = ratios.get(n);
+    if (!r) return `  ${what} (${n} host${n === 1 ? '' : 's'}): not measured (add ${n} to --sizes)`;
+    const v = r[key];
+    return `  ${what} (${n} host${n === 1 ? '' : 's'}): ${v.toFixed(2)}x, goal ${goal}x: ${v <= goal ? 'met' : `MISSED by ${(v / goal).toFixed(2)}x`} (load average ${r.load.toFixed(1)})`;
+  };
+  return [line('first run / ideal script', 20, 'firstIdeal', 1.3), line('re-run / raw floor', 20, 'rerunRaw', 1.5), line('re-run / raw floor', 1, 'rerunRaw', 3)];
+}
+
 async function main(): Promise<void> {
   const { values } = parseArgs({
     options: { sizes: { type: 'string', default: '1,5,10,20' }, reps: { type: 'string', default: '1' }, 'start-reps': { type: 'string', default: '5' }, keep: { type: 'boolean', default: false }, profile: { type: 'boolean', default: false } },
@@ -127,6 +138,7 @@ async function main(): Promise<void> {
     const diffs: string[] = [];
     const profile: string[] = [];
     const cpu: string[] = [];
+    const ratios = new Map<number, { firstIdeal: number; rerunRaw: number; load: number }>();
     for (const n of sizes) {
       const hosts = inventory.hosts.slice(0, n);
       const hostsFile = join(work, `hosts-${n}.json`);
@@ -172,6 +184,7 @@ async function main(): Promise<void> {
         }
       }
       const [raw, ideal, first, rerun, check] = [median(m.raw), median(m.ideal), median(m.first), median(m.rerun), median(m.check)];
+      ratios.set(n, { firstIdeal: first / ideal, rerunRaw: rerun / raw, load: loadavg()[0]! });
       rows.push(`| ${String(n).padStart(5)} | ${sec(raw).padStart(8)} | ${sec(ideal).padStart(8)} | ${sec(check).padStart(8)} | ${sec(first).padStart(8)} | ${`${(first / ideal).toFixed(2)}x`.padStart(13)} | ${sec(rerun).padStart(8)} | ${`${(rerun / raw).toFixed(2)}x`.padStart(12)} | ${`${rtFirst} / ${rtRerun}`.padStart(11)} |`);
     }
     lines.push(
@@ -183,6 +196,7 @@ async function main(): Promise<void> {
       '',
       'round trips: per host after connecting, first run / re-run. Goals: first run within 1.3x the ideal script (20 hosts);',
       're-run within 1.5x the raw floor (20 hosts) and 3x (1 host).',
+      ...goals(ratios),
       '',
       'Where a CLI run spends its time (last rep): process start to run.start (node, modules, region), then the run itself',
       '(connect + round trips, from the NDJSON log):',
