@@ -276,7 +276,7 @@ describe('gvisor, site, upgrade and reset on lab hosts', () => {
     const r = await region({ version: NEXT });
     // lab-2 was restarted without waiting at the end of the test before: let its API answer first, so what --check
     // can see (and so what it flags) does not depend on how fast it came back
-    await sh('lab-2', 'for i in $(seq 60); do /usr/local/bin/k3s kubectl get --raw /readyz >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1');
+    await sh('lab-2', 'for i in $(seq 25); do /usr/local/bin/k3s kubectl get --raw /readyz >/dev/null 2>&1 && exit 0; sleep 1; done; exit 1');
     const predicted = await play(upgrade, r, { check: true });
     expect(predicted.failures).toEqual([]);
     const res = await play(upgrade, r);
