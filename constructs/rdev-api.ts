@@ -187,7 +187,7 @@ export class RdevApi extends Construct {
           {
             key: 'gitea-token',
             source: 'supply',
-            help: `Gitea https://${props.giteaPublicHost}: log in as the rdev-api user (owner of org '${props.giteaDefaultOrg}') > Settings > Applications > Generate New Token, scopes write:repository, write:organization, write:user`,
+            help: `Gitea https://${props.giteaPublicHost}: log in as the rdev-api user (owner of org '${props.giteaDefaultOrg}'; both made by the gitea-users Job, its password is rdev-api-password in secrets/gitea-users.env) > Settings > Applications > Generate New Token, scopes write:repository, write:organization, write:user`,
           },
           {
             key: 'woodpecker-token',

@@ -164,7 +164,7 @@ export class Woodpecker extends Construct {
           {
             key: 'client-id',
             source: 'supply',
-            help: `Gitea https://${props.giteaHost} > Site Administration > Integrations > Applications > Create OAuth2 Application "Woodpecker CI", redirect URI https://${props.host}/authorize; copy the Client ID`,
+            help: `Gitea https://${props.giteaHost}, logged in as the site admin (made by the gitea-users Job; its password is in secrets/gitea-users.env) > Site Administration > Integrations > Applications > Create OAuth2 Application "Woodpecker CI", redirect URI https://${props.host}/authorize; copy the Client ID`,
           },
           {
             key: 'client-secret',

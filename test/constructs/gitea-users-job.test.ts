@@ -282,3 +282,25 @@ describe('GiteaUsersJob script (bash + curl against a fake gitea CLI and HTTP se
     expect(r.stderr).toContain('no password for platform-admin in GITEA_USER_0_PASSWORD (Secret gitea-users): run npm run secrets');
   });
 });
+
+describe('GiteaUsersJob in the shipped regions', () => {
+  it.each(['eu-central-1', 'us-east-1'] as const)('%s: the Job creates the Woodpecker admin as Gitea site admin and rdev-api as owner of the org Woodpecker admits', async (name) => {
+    const { loadRegion } = await import('../../regions/load');
+    const { composeRegion } = await import('../../regions/compose');
+    const region = await loadRegion(name);
+    const objects = composeRegion(region).components.flatMap((c) => c.chart.toJson() as K8sObject[]);
+    const job = objects.find((o) => o.kind === 'Job');
+    const script: string = job.spec.template.spec.containers[0].args[2];
+    const server = objects.find((o) => o.kind === 'StatefulSet' && o.metadata.name === 'woodpecker-server');
+    const envs = Object.fromEntries(server.spec.template.spec.containers[0].env.map((e: { name: string; value?: string }) => [e.name, e.value]));
+    const admin = region.platform.woodpecker.admins[0];
+    expect(envs.WOODPECKER_ADMIN.split(',')).toContain(admin);
+    expect(script).toContain(`ensure_user '${admin}' '${region.platform.acmeEmail}' true`);
+    expect(envs.WOODPECKER_ORGS.split(',')).toContain(region.platform.gitea.defaultOrg);
+    expect(script).toContain(`ensure_org '${region.platform.gitea.defaultOrg}' 'rdev-api'`);
+    // the Job's pods are admitted by Gitea's policy and have their own
+    const policies = objects.filter((o) => o.kind === 'NetworkPolicy');
+    expect(policies.map((p) => p.metadata.name)).toContain('gitea-users');
+    expect(JSON.stringify(policies.find((p) => p.metadata.name === 'gitea').spec.ingress)).toContain('"app.kubernetes.io/name":"gitea-users"');
+  });
+});
