@@ -125,7 +125,7 @@ export class Gitea extends Construct {
       fail(where, 'startupTimeoutSeconds', startupTimeoutSeconds, 'is out of range', 'a whole number of seconds from 60 to 21600', 'give Gitea minutes, not seconds, to run its migrations (default 1800)');
     }
     if (props.database.type === 'postgres') {
-      if (!/^[A-Za-z0-9.-]+:[0-9]{1,5}$/.test(props.database.host)) {
+      if (!/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\]):[0-9]{1,5}$/.test(props.database.host)) {
         fail(where, 'database.host', props.database.host, 'is not host:port', "e.g. 'postgres.databases.svc.cluster.local:5432'", 'write the database address as host:port');
       }
     }

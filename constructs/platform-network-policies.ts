@@ -20,14 +20,8 @@ export interface AppEndpoint {
   readonly port: number;
 }
 
-/** Where Gitea's external database is: an in-cluster namespace, fixed addresses, or anywhere. */
-export type DatabaseDestination =
-  | { readonly kind: 'namespace'; readonly namespace: string; readonly port: number }
-  | { readonly kind: 'cidrs'; readonly cidrs: readonly string[]; readonly port: number }
-  | { readonly kind: 'anywhere'; readonly port: number };
-
 /**
- * rdev-api's database, exactly: the pods behind an in-cluster Service (namespace + their labels, on the port the pods
+ * A platform database (Gitea's, rdev-api's), exactly: the pods behind an in-cluster Service (namespace + their labels, on the port the pods
  * listen on: the policy sees the connection after kube-proxy's DNAT) or fixed addresses (each a /32 or /128).
  */
 export type DatabaseEndpoint =
@@ -44,8 +38,8 @@ export interface PlatformNetworkPoliciesProps {
   readonly buildsNamespace: string;
   readonly version: string;
   readonly gitea: AppEndpoint & { readonly sshPort: number };
-  /** Gitea's external database, when it has one. @default none (sqlite) */
-  readonly giteaDatabase?: DatabaseDestination;
+  /** Gitea's PostgreSQL, when it has one: its egress (and the users Job's) allows exactly this. @default none (sqlite) */
+  readonly giteaDatabase?: DatabaseEndpoint;
   /** The pods of Gitea's users Job: they reach Gitea's HTTP port (and its database, with one). @default no Job */
   readonly giteaUsersJob?: { readonly podLabels: Readonly<Record<string, string>> };
   readonly zot: AppEndpoint;
@@ -107,6 +101,7 @@ export class PlatformNetworkPolicies extends Construct {
     }
     checkNotEmpty(where, 'apiServerIps', props.apiServerIps, "the ctrl nodes' private IPs, e.g. ['10.0.0.11']");
     checkDatabaseEndpoint(where, 'rdevApiDatabase', props.rdevApiDatabase);
+    if (props.giteaDatabase) checkDatabaseEndpoint(where, 'giteaDatabase', props.giteaDatabase);
 
     const ns = props.namespace;
     const builds = props.buildsNamespace;
@@ -126,7 +121,7 @@ export class PlatformNetworkPolicies extends Construct {
     policy('PlatformDns', 'allow-egress-dns', ns, { podSelector: {}, policyTypes: ['Egress'], egress: [{ to: [KUBE_DNS_PEER], ports: [...DNS_PORTS] }] });
 
     const giteaEgress: k8s.NetworkPolicyEgressRule[] = [{ to: [podsHere(server.podLabels)], ports: [tcp(server.port)] }];
-    if (props.giteaDatabase) giteaEgress.push(databaseRule(props.giteaDatabase));
+    if (props.giteaDatabase) giteaEgress.push(databaseEndpointRule(props.giteaDatabase));
     const usersJob = props.giteaUsersJob;
     policy('Gitea', 'gitea', ns, {
       podSelector: { matchLabels: { ...gitea.podLabels } },
@@ -145,7 +140,7 @@ export class PlatformNetworkPolicies extends Construct {
         podSelector: { matchLabels: { ...usersJob.podLabels } },
         policyTypes: ['Ingress', 'Egress'],
         ingress: [],
-        egress: [{ to: [podsHere(gitea.podLabels)], ports: [tcp(gitea.port)] }, ...(props.giteaDatabase ? [databaseRule(props.giteaDatabase)] : [])],
+        egress: [{ to: [podsHere(gitea.podLabels)], ports: [tcp(gitea.port)] }, ...(props.giteaDatabase ? [databaseEndpointRule(props.giteaDatabase)] : [])],
       });
     }
 
@@ -218,17 +213,6 @@ export class PlatformNetworkPolicies extends Construct {
 
 function hostCidr(ip: string): string {
   return ip.includes('/') ? ip : ip.includes(':') ? `${ip}/128` : `${ip}/32`;
-}
-
-function databaseRule(db: DatabaseDestination): k8s.NetworkPolicyEgressRule {
-  switch (db.kind) {
-    case 'namespace':
-      return { to: [namespacePeer(db.namespace)], ports: [tcp(db.port)] };
-    case 'cidrs':
-      return { to: ipPeers(db.cidrs.map(hostCidr)), ports: [tcp(db.port)] };
-    case 'anywhere':
-      return { ports: [tcp(db.port)] };
-  }
 }
 
 function checkDatabaseEndpoint(where: string, field: string, db: DatabaseEndpoint): void {

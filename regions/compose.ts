@@ -29,7 +29,6 @@ import {
   TenantIsolation,
   Woodpecker,
   Zot,
-  type DatabaseDestination,
   type DatabaseEndpoint,
   type Placement,
   type SecretRequirement,
@@ -275,19 +274,19 @@ function compose(region: Region): ComposedRegion {
     privateImage: p.rdevApi.privateImage,
     ...(platformPlacement ? { placement: platformPlacement } : {}),
   });
-  const rdevDatabase = rdevApiDatabaseEndpoint(region.name, p.rdevApi.database);
+  const rdevDatabase = databaseEndpoint(region.name, 'platform.rdevApi.database', 'rdev-api', p.rdevApi.database);
 
   // Tenants must not reach the region's own machines through their public addresses either.
   const lbIps = new Set(region.network.loadBalancerIps);
   const nodePublicCidrs = [...new Set(region.hosts.map((h) => h.publicIp))].filter((ip) => !lbIps.has(ip)).map(hostCidr);
-  const giteaDatabase = databaseDestination(p.gitea.database);
+  const giteaDatabase = p.gitea.database.type === 'postgres' ? databaseEndpoint(region.name, 'platform.gitea.database', 'Gitea', p.gitea.database) : undefined;
 
   new PlatformNetworkPolicies(policyChart, 'platform', {
     namespace: ns,
     buildsNamespace: BUILDS_NAMESPACE,
     version: v.k3s,
     gitea: { podLabels: gitea.podLabels, port: gitea.httpPort, sshPort: gitea.sshListenPort },
-    ...(giteaDatabase ? { giteaDatabase: giteaDatabase.destination } : {}),
+    ...(giteaDatabase ? { giteaDatabase: giteaDatabase.endpoint } : {}),
     ...(gitea.usersJob ? { giteaUsersJob: { podLabels: gitea.usersJob.podLabels } } : {}),
     zot: { podLabels: zot.podLabels, port: zot.port },
     zotPullCidrs: [region.network.privateCidr],
@@ -371,37 +370,22 @@ function hostCidr(ip: string): string {
   return ip.includes(':') ? `${ip}/128` : `${ip}/32`;
 }
 
-const IN_CLUSTER_SERVICE = /^([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.([a-z0-9]([-a-z0-9]*[a-z0-9])?)\.svc(\.cluster\.local)?$/;
-
-/** Where Gitea's database is, for its egress rule; undefined for sqlite. */
-function databaseDestination(db: Region['platform']['gitea']['database']): { destination: DatabaseDestination; external?: ExternalObject } | undefined {
-  if (db.type !== 'postgres') return undefined;
-  const colon = db.host.lastIndexOf(':');
-  const host = db.host.slice(0, colon);
-  const port = Number(db.host.slice(colon + 1));
-  const inCluster = IN_CLUSTER_SERVICE.exec(host);
-  if (inCluster?.[1] && inCluster[3]) {
-    return {
-      destination: { kind: 'namespace', namespace: inCluster[3], port },
-      external: { kind: 'Service', namespace: inCluster[3], name: inCluster[1], reason: "Gitea's PostgreSQL, run outside this repository" },
-    };
-  }
-  if (/^[0-9.]+$/.test(host) || host.includes(':')) return { destination: { kind: 'cidrs', cidrs: [hostCidr(host)], port } };
-  return { destination: { kind: 'anywhere', port } };
-}
 
 function sameObject(a: ExternalObject, b: ExternalObject): boolean {
   return a.kind === b.kind && a.namespace === b.namespace && a.name === b.name;
 }
 
+/** The region fields that say where a platform database is (rdev-api's; Gitea's when it is postgres). */
+type DatabaseLocation = Pick<Region['platform']['rdevApi']['database'], 'host' | 'podLabels' | 'podPort' | 'addresses'>;
+
 /**
- * rdev-api's database as its egress rule sees it: the pods behind an in-cluster Service (on the pods' port), or the
+ * A platform database as its egress rule sees it: the pods behind an in-cluster Service (on the pods' port), or the
  * address(es) of an outside server. The region rules (regions/rules-database.ts) have refused every other shape.
  */
-function rdevApiDatabaseEndpoint(regionName: string, db: Region['platform']['rdevApi']['database']): { endpoint: DatabaseEndpoint; external?: ExternalObject } {
+function databaseEndpoint(regionName: string, field: string, who: string, db: DatabaseLocation): { endpoint: DatabaseEndpoint; external?: ExternalObject } {
   const host = parseDatabaseHost(db.host);
   const refused = (): never => {
-    throw new Error(`region '${regionName}': platform.rdevApi.database.host '${db.host}' has no exact egress rule (regions/rules-database.ts should have refused it)`);
+    throw new Error(`region '${regionName}': ${field}.host '${db.host}' has no exact egress rule (regions/rules-database.ts should have refused it)`);
   };
   if (!host) return refused();
   switch (host.kind) {
@@ -409,7 +393,7 @@ function rdevApiDatabaseEndpoint(regionName: string, db: Region['platform']['rde
       if (!db.podLabels || Object.keys(db.podLabels).length === 0) return refused();
       return {
         endpoint: { kind: 'pods', namespace: host.namespace, podLabels: { ...db.podLabels }, port: db.podPort ?? host.port },
-        external: { kind: 'Service', namespace: host.namespace, name: host.service, reason: "rdev-api's PostgreSQL, run outside this repository" },
+        external: { kind: 'Service', namespace: host.namespace, name: host.service, reason: `${who}'s PostgreSQL, run outside this repository` },
       };
     case 'address':
       return { endpoint: { kind: 'addresses', addresses: [normalizeIp(host.address) ?? host.address], port: host.port } };

@@ -57,7 +57,8 @@ export default defineRegion({
     acmeEmail: 'ops@threesix.example',
     storageClasses: ['local-path'],
     gitea: {
-      database: { type: 'postgres', host: 'postgres.databases.svc.cluster.local:5432', name: 'gitea', user: 'gitea' },
+      // Gitea's egress reaches exactly these pods (the Service's selector), not the whole namespace
+      database: { type: 'postgres', host: 'postgres.databases.svc.cluster.local:5432', podLabels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgres' }, name: 'gitea', user: 'gitea' },
       defaultOrg: 'threesix',
     },
     zot: {},

@@ -1,5 +1,6 @@
 /**
- * Region rules for rdev-api's PostgreSQL (`platform.rdevApi.database`): where it is must be something a
+ * Region rules for the platform's PostgreSQL databases (`platform.rdevApi.database`, and
+ * `platform.gitea.database` when it is postgres): where each is must be something a
  * NetworkPolicy can allow exactly (pods of an in-cluster Service by namespace and labels, or fixed addresses), the
  * addresses must be ones a pod's traffic actually reaches (not a ClusterIP, which kube-proxy rewrites before the
  * policy sees it, not a pod address, which changes, not one of the region's own hosts, whose firewall admits no
@@ -13,13 +14,29 @@ import { specialAddressProblem } from './rules-network';
 import { SYSTEM_NAMESPACES } from './rules-platform';
 import { POOL_NAMES } from './types';
 
-const PATH: readonly Segment[] = ['platform', 'rdevApi', 'database'];
+/** Which database is judged: its place in the region file, who connects, and its sslmode when none is written. */
+interface DatabaseUse {
+  readonly path: readonly Segment[];
+  /** e.g. `rdev-api` */
+  readonly who: string;
+  /** The client's sslmode when the region writes none (rdev-api: none, the field is required; Gitea: disable). */
+  readonly defaultSslMode?: string;
+}
+
 const EXAMPLES = "postgres.databases.svc.cluster.local:5432 (with podLabels), 10.0.0.50:5432, or db.example.com:5432 (with addresses)";
 
 export function checkRdevApiDatabase(def: Rec, c: IssueSink): void {
-  const platform = rec(def.platform);
-  const db = rec(rec(platform?.rdevApi)?.database);
-  if (!db) return;
+  const db = rec(rec(rec(def.platform)?.rdevApi)?.database);
+  if (db) checkDatabase(def, db, { path: ['platform', 'rdevApi', 'database'], who: 'rdev-api' }, c);
+}
+
+export function checkGiteaDatabase(def: Rec, c: IssueSink): void {
+  const db = rec(rec(rec(def.platform)?.gitea)?.database);
+  if (db && str(db.type) === 'postgres') checkDatabase(def, db, { path: ['platform', 'gitea', 'database'], who: 'Gitea', defaultSslMode: 'disable' }, c);
+}
+
+function checkDatabase(def: Rec, db: Rec, use: DatabaseUse, c: IssueSink): void {
+  const PATH = use.path;
   const hostText = str(db.host);
   if (hostText === undefined) return;
   const host = parseDatabaseHost(hostText);
@@ -29,7 +46,7 @@ export function checkRdevApiDatabase(def: Rec, c: IssueSink): void {
   }
   const podLabels = rec(db.podLabels);
   const addresses = arr(db.addresses);
-  const sslMode = str(db.sslMode);
+  const sslMode = str(db.sslMode) ?? use.defaultSslMode;
 
   if (host.kind === 'address' || host.kind === 'name') {
     if (db.podLabels !== undefined) c.add([...PATH, 'podLabels'], db.podLabels, `is only for an in-cluster Service, and host ${hostText} is not one`, 'no podLabels', 'remove podLabels, or write the host as <service>.<namespace>.svc.cluster.local:<port>');
@@ -44,13 +61,13 @@ export function checkRdevApiDatabase(def: Rec, c: IssueSink): void {
       c.add([...PATH, 'host'], hostText, 'is a cluster DNS name but not a Service name', '<service>.<namespace>.svc.cluster.local:<port>, e.g. postgres.databases.svc.cluster.local:5432', "name the Service in front of PostgreSQL (a pod's own name, e.g. of a StatefulSet member, changes owner on failover)");
       return;
     case 'service':
-      checkService(def, db, host.namespace, podLabels, c);
+      checkService(def, db, host.namespace, podLabels, use, c);
       return;
     case 'address': {
       const ip = parseIp(host.address);
       const seenPublic: string[] = [];
       if (ip) checkAddress(def, [...PATH, 'host'], hostText, ip, seenPublic, c);
-      checkTls(sslMode, seenPublic, c);
+      checkTls(sslMode, seenPublic, use, c);
       return;
     }
     case 'name': {
@@ -72,20 +89,21 @@ export function checkRdevApiDatabase(def: Rec, c: IssueSink): void {
         seen.add(norm);
         checkAddress(def, [...PATH, 'addresses', i], a, ip, seenPublic, c);
       });
-      checkTls(sslMode, seenPublic, c);
+      checkTls(sslMode, seenPublic, use, c);
       return;
     }
   }
 }
 
-function checkService(def: Rec, db: Rec, namespace: string, podLabels: Rec | undefined, c: IssueSink): void {
+function checkService(def: Rec, db: Rec, namespace: string, podLabels: Rec | undefined, use: DatabaseUse, c: IssueSink): void {
+  const PATH = use.path;
   const platform = rec(def.platform);
   const hostText = String(db.host);
   const platformNs = str(platform?.namespace) ?? 'platform';
   const projects = str(platform?.projectsNamespace) ?? 'projects';
   const owner = SYSTEM_NAMESPACES[namespace] ?? (namespace.startsWith('kube-') ? 'Kubernetes (kube-* is reserved)' : undefined);
   if (namespace === platformNs) {
-    c.add([...PATH, 'host'], hostText, `is a Service in the platform namespace '${platformNs}'`, 'a Service in a namespace of its own, e.g. postgres.databases.svc.cluster.local:5432', `the platform namespace denies all ingress but the platform's own flows, so PostgreSQL there would refuse rdev-api; run it in its own namespace`);
+    c.add([...PATH, 'host'], hostText, `is a Service in the platform namespace '${platformNs}'`, 'a Service in a namespace of its own, e.g. postgres.databases.svc.cluster.local:5432', `the platform namespace denies all ingress but the platform's own flows, so PostgreSQL there would refuse ${use.who}; run it in its own namespace`);
   } else if (namespace === projects || namespace.startsWith(`${projects}-`)) {
     c.add([...PATH, 'host'], hostText, `is in namespace '${namespace}', where rdev-api creates tenant projects (platform.projectsNamespace '${projects}')`, 'a Service in a namespace of its own, e.g. postgres.databases.svc.cluster.local:5432', 'tenant namespaces hold untrusted workloads and refuse traffic from the platform; never keep the platform database there');
   } else if (owner) {
@@ -96,7 +114,7 @@ function checkService(def: Rec, db: Rec, namespace: string, podLabels: Rec | und
   } else if (podLabels) {
     const entries = Object.entries(podLabels);
     if (entries.length === 0) {
-      c.add([...PATH, 'podLabels'], podLabels, 'is empty, which would select every pod of the namespace', 'the labels of the PostgreSQL pods (the Service selector)', "copy the Service's selector: rdev-api's egress must reach the database pods only");
+      c.add([...PATH, 'podLabels'], podLabels, 'is empty, which would select every pod of the namespace', 'the labels of the PostgreSQL pods (the Service selector)', `copy the Service's selector: ${use.who}'s egress must reach the database pods only`);
     }
     for (const [k, v] of entries) {
       const kp = qualifiedNameProblem(k);
@@ -139,14 +157,14 @@ function checkAddress(def: Rec, path: readonly Segment[], text: string, ip: IpAd
   if (!isPrivate(ip)) publicSeen.push(text);
 }
 
-function checkTls(sslMode: string | undefined, publicAddresses: readonly string[], c: IssueSink): void {
+function checkTls(sslMode: string | undefined, publicAddresses: readonly string[], use: DatabaseUse, c: IssueSink): void {
   if (publicAddresses.length === 0 || (sslMode !== 'disable' && sslMode !== 'require')) return;
   c.add(
-    [...PATH, 'sslMode'],
+    [...use.path, 'sslMode'],
     sslMode,
     `${sslMode === 'disable' ? 'sends the password and every query unencrypted' : 'encrypts but accepts any server certificate, so a man in the middle reads the password'} across the internet to the public address ${publicAddresses.join(', ')}`,
     'verify-full (or verify-ca) for a database on a public address',
-    "set sslMode: 'verify-full' (the server's certificate must be issued for the host name by a CA the rdev-api image trusts), or reach the database over the private network",
+    `set sslMode: 'verify-full' (the server's certificate must be issued for the host name by a CA the ${use.who} image trusts), or reach the database over the private network`,
   );
 }
 

@@ -34,7 +34,7 @@ import {
 import { optInsOf } from './opt-ins';
 import { pathOf, type RegionIssue } from './region-error';
 import { checkAddresses, checkAllowLists, checkPorts, checkRanges, type OptInUse } from './rules-network';
-import { checkRdevApiDatabase } from './rules-database';
+import { checkGiteaDatabase, checkRdevApiDatabase } from './rules-database';
 import { checkCertificates, checkOptIns, checkScheduling, checkUnitsAndVersions } from './rules-platform';
 import { POOL_LABEL, POOL_NAMES, type PoolName } from './types';
 import { kubernetesMinorOf, SUPPORTED_KUBERNETES_MINORS } from './upstream';
@@ -592,6 +592,7 @@ export function checkRegionRules(definition: unknown, region: string, defaults: 
   checkPorts(def, c, defaults.giteaSshPort);
   checkCertificates(def, c);
   checkRdevApiDatabase(def, c);
+  checkGiteaDatabase(def, c);
   checkScheduling(def, c);
   checkUnitsAndVersions(def, c);
   checkOptIns(def, c, used);

@@ -121,12 +121,21 @@ export type GiteaDatabase =
   | { readonly type: 'sqlite3' }
   | {
       readonly type: 'postgres';
-      /** host:port */
+      /**
+       * `host:port`: an in-cluster Service `<service>.<namespace>.svc.cluster.local:<port>` (then `podLabels`), an IP
+       * address (`[v6]:port` for IPv6), or a DNS name outside the cluster (then `addresses`), as for rdev-api's.
+       */
       readonly host: string;
       readonly name: string;
       readonly user: string;
-      /** @default 'disable' */
+      /** @default 'disable' (refused towards a public address) */
       readonly sslMode?: 'disable' | 'require' | 'verify-full';
+      /** In-cluster Service only: the labels of the PostgreSQL pods behind it (the Service's selector). */
+      readonly podLabels?: Readonly<Record<string, string>>;
+      /** In-cluster Service only: the port those pods listen on, when the Service maps its port to another. @default the Service port */
+      readonly podPort?: number;
+      /** DNS name outside the cluster only: the addresses it resolves to (the egress rule allows exactly these). */
+      readonly addresses?: readonly string[];
     };
 
 /**

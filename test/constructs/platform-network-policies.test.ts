@@ -9,7 +9,7 @@ const props: PlatformNetworkPoliciesProps = {
   buildsNamespace: 'builds',
   version: 'v1',
   gitea: { podLabels: L('gitea'), port: 3000, sshPort: 2222 },
-  giteaDatabase: { kind: 'namespace', namespace: 'databases', port: 5432 },
+  giteaDatabase: { kind: 'pods', namespace: 'databases', podLabels: { app: 'postgres' }, port: 5432 },
   zot: { podLabels: L('zot'), port: 5000 },
   zotPullCidrs: ['10.0.0.0/16'],
   woodpeckerServer: { podLabels: L('woodpecker-server', 'woodpecker'), port: 8000, grpcPort: 9000 },
@@ -56,6 +56,7 @@ describe('PlatformNetworkPolicies', () => {
     ['internet -> Zot directly', internet, zot, 5000, false],
     ['Gitea -> Woodpecker webhooks', gitea, server, 8000, true],
     ['Gitea -> its PostgreSQL', gitea, postgres, 5432, true],
+    ['Gitea -> another pod of the database namespace', gitea, otherDatabasePod, 5432, false],
     ['Gitea -> internet', gitea, internet, 443, false],
     ['agent -> server gRPC', agent, server, 9000, true],
     ['agent -> API service', agent, ip('10.43.0.1'), 443, true],
@@ -122,7 +123,7 @@ describe('PlatformNetworkPolicies', () => {
   });
 
   it('reaches the database by address when it is outside the cluster', () => {
-    const out = synth((chart) => new PlatformNetworkPolicies(chart, 'platform', { ...props, giteaDatabase: { kind: 'cidrs', cidrs: ['10.0.1.50'], port: 5432 } }));
+    const out = synth((chart) => new PlatformNetworkPolicies(chart, 'platform', { ...props, giteaDatabase: { kind: 'addresses', addresses: ['10.0.1.50'], port: 5432 } }));
     expect(allowed(out, gitea, ip('10.0.1.50'), 5432)).toBe(true);
     expect(allowed(out, gitea, ip('10.0.1.51'), 5432)).toBe(false);
     expect(allowed(out, gitea, postgres, 5432)).toBe(false);

@@ -230,3 +230,28 @@ describe('platform.rdevApi.database rules', () => {
     expect(issueLines(error)[0]).toMatch(new RegExp(`^${U}${DB.replace(/\./g, '\\.')}\\.host '10\\.0\\.0\\.11:5432' is host ctrl-1's privateIp`));
   });
 });
+
+describe('platform.gitea.database rules (the same shapes as rdev-api, when Gitea runs on PostgreSQL)', () => {
+  const G = 'platform.gitea.database';
+  const reject = (change: (db: Mutable) => void): string[] => issueLines(rejection(variant((d) => change(d.platform.gitea.database))));
+  it('refuses an in-cluster Service without its pod labels (the egress rule would open the whole namespace)', () => {
+    expect(reject((db) => delete db.podLabels)).toEqual([expect.stringMatching(new RegExp(`^${R}${G.replace(/\./g, '\\.')}\\.podLabels is missing, and host postgres\\.databases\\.svc\\.cluster\\.local:5432 is an in-cluster Service`))]);
+  });
+  it('refuses a DNS name outside the cluster without its addresses (no egress to anywhere)', () => {
+    expect(reject((db) => { delete db.podLabels; db.host = 'db.example.com:5432'; })[0]).toMatch(new RegExp(`^${R}${G.replace(/\./g, '\\.')}\\.addresses is missing`));
+  });
+  it("refuses Gitea's default sslmode (disable) towards a public address, naming Gitea", () => {
+    const lines = reject((db) => { delete db.podLabels; db.host = '198.51.100.50:5432'; });
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(new RegExp(`^${R}${G.replace(/\./g, '\\.')}\\.sslMode .*sends the password and every query unencrypted`));
+    expect(rejection(variant((d) => { delete d.platform.gitea.database.podLabels; d.platform.gitea.database.host = '198.51.100.50:5432'; })).message).toMatch(/CA the Gitea image trusts/);
+  });
+  it('accepts the shipped region, a private address, and sqlite without any of it; composes the exact egress rule', () => {
+    expect(() => resolveRegion(variant(() => {}), 'regions/eu-central-1.ts')).not.toThrow();
+    const region = resolveRegion(variant((d) => { delete d.platform.gitea.database.podLabels; d.platform.gitea.database.host = '10.0.2.60:5432'; }), 'regions/eu-central-1.ts');
+    const policies = composeRegion(region).components.flatMap((c) => c.chart.toJson()).filter((o: any) => o.kind === 'NetworkPolicy' && o.metadata.name === 'gitea');
+    expect(JSON.stringify(policies[0].spec.egress)).toContain('"cidr":"10.0.2.60/32"');
+    expect(JSON.stringify(policies[0].spec.egress)).not.toContain('"ports":[{"port":5432,"protocol":"TCP"}]}'); // never a bare port (anywhere)
+    expect(() => resolveRegion(variant(() => {}, 'us-east-1'), 'regions/us-east-1.ts')).not.toThrow(); // sqlite3
+  });
+});
