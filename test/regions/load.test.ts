@@ -76,6 +76,7 @@ describe('shipped regions', () => {
     expect(p.gitea.database).toEqual({
       type: 'postgres',
       host: 'postgres.databases.svc.cluster.local:5432',
+      podLabels: { 'app.kubernetes.io/name': 'postgresql', 'app.kubernetes.io/instance': 'postgres' },
       name: 'gitea',
       user: 'gitea',
       sslMode: 'disable',
