@@ -9,6 +9,9 @@
  * at the next start, so every token signed with it breaks on a restart.
  */
 
+import type { k8s } from 'cdk8s-plus-28';
+import { containerSecurityContext, resources } from './workload';
+
 export type GiteaDatabaseSettings =
   | { readonly type: 'sqlite3' }
   | { readonly type: 'postgres'; readonly host: string; readonly name: string; readonly user: string; readonly sslMode?: 'disable' | 'require' | 'verify-full' };
@@ -104,4 +107,28 @@ function iniValue(value: string | number | boolean): string {
   const text = String(value);
   if (/[\r\n]/.test(text)) throw new Error(`app.ini value ${JSON.stringify(text)} contains a line break (expected one line); remove it`);
   return text;
+}
+
+/** Where the ConfigMap with the rendered app.ini is mounted, and the writable (in-memory) copy Gitea reads and updates. */
+export const APP_INI_TEMPLATE_DIR = '/etc/gitea-template';
+export const APP_INI_DIR = '/etc/gitea';
+
+/**
+ * The init container that copies the rendered app.ini from the ConfigMap (volume `config-template`) into the
+ * writable emptyDir (volume `config`): the rootless image's entrypoint writes app.ini at start (environment-to-ini),
+ * which a ConfigMap mount would refuse. Used by the server and by the users Job, so both read the same config.
+ */
+export function appIniCopyContainer(image: string): k8s.Container {
+  return {
+    name: 'init-config',
+    image,
+    imagePullPolicy: 'IfNotPresent',
+    command: ['sh', '-c', `cp ${APP_INI_TEMPLATE_DIR}/app.ini ${APP_INI_DIR}/app.ini && chmod 0600 ${APP_INI_DIR}/app.ini`],
+    securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
+    resources: resources({ cpuRequest: '10m', memoryRequest: '16Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
+    volumeMounts: [
+      { name: 'config-template', mountPath: APP_INI_TEMPLATE_DIR, readOnly: true },
+      { name: 'config', mountPath: APP_INI_DIR },
+    ],
+  };
 }

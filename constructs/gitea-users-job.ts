@@ -2,6 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { sha256 } from './checksum';
 import { fail } from './construct-error';
+import { appIniCopyContainer } from './gitea-app-ini';
 import { appLabels, selectorLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
 import type { SecretRequirement } from './secret-requirement';
@@ -167,18 +168,7 @@ export class GiteaUsersJob extends Construct {
               }
             : {}),
           initContainers: [
-            {
-              name: 'init-config',
-              image: props.image,
-              imagePullPolicy: 'IfNotPresent',
-              command: ['sh', '-c', 'cp /etc/gitea-template/app.ini /etc/gitea/app.ini && chmod 0600 /etc/gitea/app.ini'],
-              securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
-              resources: resources({ cpuRequest: '10m', memoryRequest: '16Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
-              volumeMounts: [
-                { name: 'config-template', mountPath: '/etc/gitea-template', readOnly: true },
-                { name: 'config', mountPath: '/etc/gitea' },
-              ],
-            },
+            appIniCopyContainer(props.image),
           ],
           containers: [
             {

@@ -2,7 +2,7 @@ import { k8s } from 'cdk8s-plus-28';
 import { Construct } from 'constructs';
 import { CONFIG_CHECKSUM_ANNOTATION, sha256 } from './checksum';
 import { checkDnsLabel, checkDnsSubdomain, checkHostName, checkPinnedImage, checkPinnedVersion, checkPort, checkQuantity, fail } from './construct-error';
-import { renderGiteaAppIni, type GiteaDatabaseSettings } from './gitea-app-ini';
+import { appIniCopyContainer, renderGiteaAppIni, type GiteaDatabaseSettings } from './gitea-app-ini';
 import { GiteaUsersJob, type GiteaUserSpec } from './gitea-users-job';
 import { appLabels, selectorLabels, stableLabels } from './labels';
 import { placementSpec, type Placement } from './placement';
@@ -228,18 +228,7 @@ export class Gitea extends Construct {
             securityContext: podSecurityContext(UID),
             ...placementSpec(props.placement),
             initContainers: [
-              {
-                name: 'init-config',
-                image,
-                imagePullPolicy: 'IfNotPresent',
-                command: ['sh', '-c', 'cp /etc/gitea-template/app.ini /etc/gitea/app.ini && chmod 0600 /etc/gitea/app.ini'],
-                securityContext: containerSecurityContext({ readOnlyRootFilesystem: true }),
-                resources: resources({ cpuRequest: '10m', memoryRequest: '16Mi', cpuLimit: '100m', memoryLimit: '64Mi' }),
-                volumeMounts: [
-                  { name: 'config-template', mountPath: '/etc/gitea-template', readOnly: true },
-                  { name: 'config', mountPath: '/etc/gitea' },
-                ],
-              },
+              appIniCopyContainer(image),
             ],
             containers: [
               {
