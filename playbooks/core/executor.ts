@@ -102,10 +102,10 @@ export async function runPlaybook(playbook: Playbook, inventory: Inventory, opti
       const steps = play.steps.filter((s) => selectedByTags(s, options.tags, options.skipTags));
       emit({ type: 'play.start', play: play.name, hosts: targets.map((h) => h.name), steps: steps.length });
       if (targets.length === 0) continue;
-      const runOnceClaims = new Map<number, string>();
+      const runOnce = new RunOnceOwners(targets.map((h) => h.name));
       for (const batch of batches(targets, play.serial, play.name)) {
         await parallel(batch, forks, (inv) =>
-          runHostPlay(states.get(inv.name)!, play, steps, { inventory, options, emit, check, pendingFile, runOnceClaims }),
+          runHostPlay(states.get(inv.name)!, play, steps, { inventory, options, emit, check, pendingFile, runOnce }),
         );
         if (play.maxFailPercent !== undefined) {
           const failed = targets.filter((h) => states.get(h.name)?.status !== 'active').length;
@@ -136,7 +136,57 @@ interface PlayContext {
   readonly emit: EventSink;
   readonly check: boolean;
   readonly pendingFile: string;
-  readonly runOnceClaims: Map<number, string>;
+  readonly runOnce: RunOnceOwners;
+}
+
+/**
+ * Who runs a `runOnce` step: the first host, in the play's host order, that reaches it with its `when` true and is
+ * still in the run (Ansible's run_once takes the first host of the batch), whichever host gets there first in time.
+ * So a check run and the real run pick the same host, and a re-run picks it again. A host waits only for the
+ * hosts before it to reach the step, skip it or leave the play, so no two hosts ever wait for each other.
+ */
+class RunOnceOwners {
+  readonly #order: readonly string[];
+  readonly #decisions = new Map<string, { promise: Promise<boolean>; resolve: (eligible: boolean) => void; decided: boolean }>();
+
+  constructor(order: readonly string[]) {
+    this.#order = order;
+  }
+
+  #decision(index: number, host: string) {
+    const key = `${index}\u0000${host}`;
+    let d = this.#decisions.get(key);
+    if (!d) {
+      let resolve!: (eligible: boolean) => void;
+      const promise = new Promise<boolean>((r) => (resolve = r));
+      d = { promise, resolve, decided: false };
+      this.#decisions.set(key, d);
+    }
+    return d;
+  }
+
+  /** `host` reached step `index`: it would run it (eligible) or its `when` said no. */
+  decide(index: number, host: string, eligible: boolean): void {
+    const d = this.#decision(index, host);
+    if (!d.decided) {
+      d.decided = true;
+      d.resolve(eligible);
+    }
+  }
+
+  /** `host` left the play (done, failed or unreachable): it runs none of the steps it has not reached. */
+  leave(host: string, stepCount: number): void {
+    for (let i = 0; i < stepCount; i++) this.decide(i, host, false);
+  }
+
+  /** The host that runs step `index`, asked by an eligible `host`: the first eligible host before it, else itself. */
+  async owner(index: number, host: string): Promise<string> {
+    for (const other of this.#order) {
+      if (other === host) return host;
+      if (await this.#decision(index, other).promise) return other;
+    }
+    return host;
+  }
 }
 
 interface PreparedStep {
@@ -276,6 +326,15 @@ class HostPlay {
 }
 
 async function runHostPlay(state: HostState, play: Play, steps: readonly Step[], ctx: PlayContext): Promise<void> {
+  try {
+    await runHostSteps(state, play, steps, ctx);
+  } finally {
+    // the run-once steps this host did not reach are not its to run
+    ctx.runOnce.leave(state.inv.name, steps.length);
+  }
+}
+
+async function runHostSteps(state: HostState, play: Play, steps: readonly Step[], ctx: PlayContext): Promise<void> {
   const { emit, check } = ctx;
   let current: Label = { task: '(connect)', taskId: 'connect', handler: false };
   let t0 = Date.now();
@@ -317,10 +376,15 @@ async function runHostPlay(state: HostState, play: Play, steps: readonly Step[],
       run.beginStep();
       run.out({ type: 'task.start', host: host.name, play: play.name, task: p.step.name, taskId: p.step.task.id, index: i + 1, total: prepared.length, handler: false });
       let skipReason = p.skipReason;
-      if (!skipReason && p.step.runOnce) {
-        const owner = ctx.runOnceClaims.get(p.index);
-        if (owner === undefined) ctx.runOnceClaims.set(p.index, host.name);
-        else skipReason = `run once: runs on ${owner}`;
+      if (p.step.runOnce) {
+        // Still in the run? The commands batched so far must have run first (a failure among them leaves the run,
+        // and the step then belongs to the next host): one extra round trip, for run-once steps only.
+        if (!skipReason) await run.flush();
+        ctx.runOnce.decide(p.index, host.name, !skipReason);
+        if (!skipReason) {
+          const owner = await ctx.runOnce.owner(p.index, host.name);
+          if (owner !== host.name) skipReason = `run once: runs on ${owner}`;
+        }
       }
       if (skipReason) {
         result(state, (e) => run.out(e), { host: host.name, play: play.name, task: p.step.name, taskId: p.step.task.id, status: 'skipped', summary: skipReason, handler: false, durationMs: 0 });

@@ -15,7 +15,7 @@ import firstContact from '../../playbooks/first-contact';
 import { defineRegionPlaybook } from '../../playbooks/region-playbook';
 import { sudoersDropIn } from '../../playbooks/tasks';
 import { useLab } from '../support/lab';
-import { labShell, play, withHostVars } from './playbooks-support';
+import { checkDifferences, labShell, play, unpredictedSteps, withHostVars } from './playbooks-support';
 
 const lab = useLab({ id: 'pb-real', hosts: 3 });
 const sh = (host: string, command: string): Promise<string> => labShell(lab, host, command);
@@ -36,6 +36,9 @@ async function httpFrom(from: string, url: string): Promise<string> {
   const r = await lab.ssh(from, `curl -sS -m 3 -o /dev/null -w '%{http_code}' ${url}`, 20);
   return r.stdout.trim() || '000';
 }
+
+/** The steps `first-contact --check` on a fresh host says it cannot predict (none: every effect is declared). */
+const FIRST_CONTACT_UNPREDICTABLE: string[] = [];
 
 describe('firewall on lab hosts: DNATed ports and etcd', () => {
   it('a NodePort (DNAT to a pod) is unreachable from the public side, reachable on the private network', async () => {
@@ -120,8 +123,13 @@ describe('first contact on a fresh host (Hetzner/Contabo: root with the provider
     expect(before.recap['lab-3']?.unreachable).toBe(1);
     // first-contact connects as root (ssh.initialUser) and hands over
     await expect(play(firstContact, base0, { limit: ['lab-3'] })).rejects.toThrow(/both are 'root'/);
+    // --check first (as root, on the fresh host): every step it does not flag is exactly what the run then does
+    const fcCheck = await play(firstContact, deployRegion, { limit: ['lab-3'], check: true });
+    expect(fcCheck.failures).toEqual([]);
     const fc = await play(firstContact, deployRegion, { limit: ['lab-3'] });
     expect(fc.failures).toEqual([]);
+    expect(checkDifferences(fcCheck, fc, { exceptFlagged: true })).toEqual([]);
+    expect(unpredictedSteps(fcCheck), unpredictedSteps(fcCheck, { why: true }).join('\n')).toEqual(FIRST_CONTACT_UNPREDICTABLE);
     expect(fc.changes.join('\n')).toMatch(/lab-3: Ensure the user deploy exists/);
     const sshd = await sh('lab-3', 'sshd -T | grep -E "^(permitrootlogin|allowusers) "');
     expect(sshd).toMatch(/^permitrootlogin without-password$/m); // root keeps key login until deploy got in

@@ -148,6 +148,26 @@ describe('runPlaybook', () => {
     expect(once.results.filter((r) => r.status === 'skipped' && /run once: runs on/.test(r.summary))).toHaveLength(2);
   });
 
+  it('runOnce runs on the first host in play order whose when holds, not on whichever host gets there first', async () => {
+    // a is slow to reach the step: the owner is still a (so --check and the run pick the same host)
+    const slow = definePlaybook({ name: 'p', description: 'd', plays: [{ name: 'P', hosts: 'all', steps: [
+      step('Slow on a', command, { command: 'sleep 1' }, { when: (h) => h.name === 'a' }),
+      step('Once', command, { command: 'true' }, { runOnce: true }),
+    ] }] });
+    for (let i = 0; i < 2; i++) {
+      const once = await run(slow, ['a', 'b', 'c']);
+      expect(once.results.filter((r) => r.task === 'Once' && r.status === 'changed').map((r) => r.host)).toEqual(['a']);
+      expect(once.results.filter((r) => r.task === 'Once' && r.status === 'skipped').map((r) => r.summary)).toEqual(['run once: runs on a', 'run once: runs on a']);
+    }
+    // a's `when` says no, and b fails before the step: c runs it
+    const skipped = definePlaybook({ name: 'p', description: 'd', plays: [{ name: 'P', hosts: 'all', steps: [
+      step('Fail on b', command, { command: 'false' }, { when: (h) => h.name === 'b' }),
+      step('Once', command, { command: 'true' }, { runOnce: true, when: (h) => h.name !== 'a' }),
+    ] }] });
+    const res = await run(skipped, ['a', 'b', 'c']);
+    expect(res.results.filter((r) => r.task === 'Once' && r.status === 'changed').map((r) => r.host)).toEqual(['c']);
+  });
+
   it('refuses a limit that matches nothing', async () => {
     await expect(run(filesPlaybook(), ['a'], { limit: ['nope'] })).rejects.toThrow(/--limit: pattern 'nope' matches no host or group/);
   });
