@@ -4,10 +4,24 @@
  */
 import { Testing, type Chart } from 'cdk8s';
 import { loadRegion } from '../../regions/load';
+import type { GiteaProps } from '../../constructs/gitea';
 import type { Region } from '../../regions/types';
 
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export type K8sObject = any;
+
+/** Gitea on PostgreSQL on the ops pool, as the Gitea construct tests build it. */
+export const GITEA_PROPS: GiteaProps = {
+  namespace: 'platform',
+  version: '1.26.4',
+  image: 'docker.gitea.com/gitea:1.26.4-rootless',
+  host: 'git.threesix.example',
+  database: { type: 'postgres', host: 'postgres.databases.svc.cluster.local:5432', name: 'gitea', user: 'gitea' },
+  storageClassName: 'local-path',
+  tlsSecretName: 'wildcard-tls',
+  webhookAllowedHosts: ['woodpecker-server.platform.svc.cluster.local'],
+  placement: { nodeSelector: { 'node.platform/pool': 'ops' } },
+};
 
 /** A fresh chart; `build` adds the construct under test; returns the synthesized objects. */
 export function synth(build: (chart: Chart) => void): K8sObject[] {

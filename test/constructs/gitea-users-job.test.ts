@@ -14,21 +14,14 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Gitea, type GiteaProps } from '../../constructs/gitea';
 import { passwordKey } from '../../constructs/gitea-users-job';
-import { find, synth, type K8sObject } from './fixture';
+import { find, GITEA_PROPS, synth, type K8sObject } from './fixture';
 
 const users = [
   { username: 'platform-admin', email: 'ops@threesix.example', admin: true },
   { username: 'rdev-api', email: 'rdev-api@threesix.example', organizations: ['threesix'] },
 ];
 const props: GiteaProps = {
-  namespace: 'platform',
-  version: '1.26.4',
-  image: 'docker.gitea.com/gitea:1.26.4-rootless',
-  host: 'git.threesix.example',
-  database: { type: 'postgres', host: 'postgres.databases.svc.cluster.local:5432', name: 'gitea', user: 'gitea' },
-  storageClassName: 'local-path',
-  tlsSecretName: 'wildcard-tls',
-  webhookAllowedHosts: ['woodpecker-server.platform.svc.cluster.local'],
+  ...GITEA_PROPS,
   placement: { nodeSelector: { 'node.platform/pool': 'ops' }, tolerateTaints: [{ key: 'pool', value: 'ops', effect: 'NoSchedule' }] },
   users,
 };

@@ -2,19 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { CONFIG_CHECKSUM_ANNOTATION, sha256 } from '../../constructs/checksum';
 import { Gitea, type GiteaProps } from '../../constructs/gitea';
 import { renderGiteaAppIni } from '../../constructs/gitea-app-ini';
-import { envOf, find, synth } from './fixture';
+import { envOf, find, GITEA_PROPS, synth } from './fixture';
 
-const props: GiteaProps = {
-  namespace: 'platform',
-  version: '1.26.4',
-  image: 'docker.gitea.com/gitea:1.26.4-rootless',
-  host: 'git.threesix.example',
-  database: { type: 'postgres', host: 'postgres.databases.svc.cluster.local:5432', name: 'gitea', user: 'gitea' },
-  storageClassName: 'local-path',
-  tlsSecretName: 'wildcard-tls',
-  webhookAllowedHosts: ['woodpecker-server.platform.svc.cluster.local'],
-  placement: { nodeSelector: { 'node.platform/pool': 'ops' } },
-};
+const props: GiteaProps = GITEA_PROPS;
 
 function build(p: GiteaProps = props): { objects: ReturnType<typeof synth>; gitea: Gitea } {
   let gitea: Gitea | undefined;
